@@ -1,0 +1,90 @@
+"""Command line: `welfare-sim COMMAND ...` (also `python -m sim`).
+
+Each command is a thin shell over a function in the package, imported only when the
+command runs so that `welfare-sim --help` stays fast. User errors (:class:`SimError`) are
+printed as one line on stderr with exit status 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from sim import __version__
+from sim.errors import SimError
+
+Command = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], str]] = {}
+
+
+def command(name: str, help: str, target: str):
+    """Register a sub-command: `target` is "module:function" taking the parsed args."""
+
+    def register(add_arguments: Callable[[argparse.ArgumentParser], None]):
+        COMMANDS[name] = (help, add_arguments, target)
+        return add_arguments
+
+    return register
+
+
+# --- commands -------------------------------------------------------------------------------
+# Keep each block small: arguments here, behaviour in the module named by `target`.
+
+
+@command("params", "list every parameter with value, unit, range and source", "sim.parameters:cli_params")
+def _params(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--filter", default=None, help="show only parameters whose path contains this text")
+    p.add_argument("--format", choices=["table", "csv"], default="table")
+
+
+@command("validate", "check scenario files without running them", "sim.scenario:cli_validate")
+def _validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", help="scenario TOML files")
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="welfare-sim",
+        description="Simulate Thailand's community welfare funds and the development budget "
+        "that grows them (province and zone level).",
+    )
+    parser.add_argument("--version", action="version", version=f"welfare-sim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, add_arguments, _target) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        add_arguments(p)
+    return parser
+
+
+def _resolve(target: str) -> Command:
+    import importlib
+
+    module_name, func_name = target.split(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse already printed a one-line usage error
+        return 0 if exit_.code in (0, None) else 1
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        return int(_resolve(COMMANDS[args.command][2])(args) or 0)
+    except SimError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,391 @@
+"""Population per sub-district and by age band.
+
+Province totals are sourced (``sim/data/isan_provinces.csv``, DOPA registration counts published
+by NSO). The split across a province's sub-districts is synthetic unless the user supplies a
+population file: seeded lognormal weights, scaled to the province total and rounded with the
+largest-remainder method so every province total is exact. Age structure: the Thai registry
+pyramid in seven bands (``DEMOGRAPHY.md`` §5), varied per sub-district by a seeded Dirichlet draw.
+
+Every random draw is keyed by ``(seed, stream, sub-district code)``, never by a position in an
+array, so adding or removing a province never changes another province's numbers (common random
+numbers across regions).
+
+This module also holds the small reader for user CSV files keyed by sub-district code, shared by
+the zone map, population file and fund registry, so that all of them report problems the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+import geothai
+import numpy as np
+import pandas as pd
+
+from sim.errors import SimError
+
+AGE_BANDS = ("0_14", "15_24", "25_44", "45_59", "60_69", "70_79", "80_plus")
+
+DEFAULT_AGE_SHARES_PERCENT = (15.8, 13.3, 28.0, 23.6, 10.8, 5.7, 2.8)
+"""Population share by band, Thailand registry 2022–23 (DEMOGRAPHY.md §5, derived)."""
+
+NATIONAL_POPULATION_2023 = 66_052_615
+"""Thailand's registered population, 31 Dec 2023 (FACTS.md [S41], NSO Quarterly Bulletin Q1/2024)."""
+
+NATIONAL_POPULATION_SOURCE = (
+    "NSO Quarterly Bulletin of Statistics Q1/2024 Table 1.1 (2023 population 66,052,615) "
+    "https://nso.go.th/public/e-book/Bulletin-of-Statistics/bulletin-1-67/31 (FACTS.md [S41])"
+)
+
+ISAN_PROVINCE_CODES = tuple(str(code) for code in range(30, 50))
+
+POPULATION_STREAM = 1
+"""Random stream of the lognormal sub-district weights."""
+AGE_STREAM = 2
+"""Random stream of the Dirichlet age shares."""
+
+_FALLBACK_NOTE = (
+    "assumed: national registry total 2023 minus the sum of the 20 Isan provinces, split over the "
+    "non-Isan provinces in proportion to their number of sub-districts"
+)
+
+
+# --- user CSV files keyed by sub-district code -------------------------------------------------
+
+
+def describe_rows(rows: Iterable[int], limit: int = 5) -> str:
+    """'row 4' / 'rows 2, 5, 9' / 'rows 1, 2, 3, 4, 5, … (12 rows)': short enough for one line."""
+    rows = sorted(set(int(r) for r in rows))
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    shown = ", ".join(str(r) for r in rows[:limit])
+    if len(rows) > limit:
+        return f"rows {shown}, … ({len(rows)} rows)"
+    return f"rows {shown}"
+
+
+def describe_items(items: Iterable[object], limit: int = 5) -> str:
+    """'a, b, c' or 'a, b, c, d, e, … (12 in all)', keeping the order given."""
+    items = [str(i) for i in items]
+    shown = ", ".join(items[:limit])
+    if len(items) > limit:
+        return f"{shown}, … ({len(items)} in all)"
+    return shown
+
+
+def read_code_csv(path: str | Path, *, what: str, required: Sequence[str]) -> pd.DataFrame:
+    """Read a user CSV as text, strictly, turning every reading problem into a one-line SimError.
+
+    Cells are kept as stripped strings (codes stay strings); column names are stripped and
+    lower-cased. UTF-8 with or without BOM and Windows line endings are accepted. The frame's
+    index is the 1-based data line number used in error messages.
+    """
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise SimError(f"{what} not found", path=name)
+    if path.stat().st_size == 0:
+        raise SimError(f"{what} is empty (expected a header line {','.join(required)})", path=name)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+        frame = pd.read_csv(
+            path, dtype=str, encoding="utf-8-sig", keep_default_na=False, skip_blank_lines=True
+        )
+    except UnicodeDecodeError as exc:
+        raise SimError(
+            f"{what} is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'", path=name
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise SimError(
+            f"{what} is empty (expected a header line {','.join(required)})", path=name
+        ) from None
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise SimError(f"{what} is not a valid CSV: {exc}", path=name) from None
+
+    columns = [str(c).strip().lower() for c in header]
+    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    if duplicated:
+        raise SimError(f"column(s) appear more than once: {', '.join(duplicated)}", path=name)
+    frame.columns = columns
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise SimError(
+            f"missing column(s) {', '.join(missing)} (found: {', '.join(columns) or 'none'})",
+            path=name,
+        )
+    if frame.empty:
+        raise SimError(f"{what} has a header but no data rows", path=name)
+    frame = frame.apply(lambda col: col.str.strip())
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    return frame
+
+
+def parse_whole_numbers(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Parse text cells as whole numbers; return the values and a mask of cells that are not.
+
+    '12' and '12.0' (as spreadsheets export) are whole numbers; '', 'abc', '1.5', 'nan', 'inf'
+    are not.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+    return np.where(bad, 0, numbers).astype(np.int64), bad
+
+
+# --- rounding ----------------------------------------------------------------------------------
+
+
+def largest_remainder(weights: Sequence[float] | np.ndarray, total: int) -> np.ndarray:
+    """Split the whole number `total` in proportion to `weights`, exactly.
+
+    Each part is its quota rounded down, and the units left over go to the largest fractional
+    parts (ties to the lower index), so the parts add up to `total` and none is more than one
+    away from its exact quota.
+    """
+    weights = np.asarray(weights, dtype=float)
+    if total < 0 or (weights < 0).any() or not np.isfinite(weights).all():
+        raise ValueError("largest_remainder needs total >= 0 and finite weights >= 0")
+    if total == 0 or weights.size == 0:
+        if total and weights.size == 0:
+            raise ValueError("largest_remainder: nothing to split a positive total over")
+        return np.zeros(weights.shape, dtype=np.int64)
+    weight_sum = weights.sum()
+    if weight_sum <= 0:
+        raise ValueError("largest_remainder: weights sum to zero but the total is positive")
+    quota = weights * (total / weight_sum)
+    parts = np.floor(quota).astype(np.int64)
+    left = int(total - parts.sum())
+    if left > 0:
+        order = np.argsort(-(quota - parts), kind="stable")
+        parts[order[:left]] += 1
+    return parts
+
+
+def largest_remainder_rows(shares: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Row-wise :func:`largest_remainder`: split each ``totals[i]`` by ``shares[i]`` (rows sum to 1)."""
+    shares = np.asarray(shares, dtype=float)
+    totals = np.asarray(totals, dtype=np.int64)
+    shares = shares / shares.sum(axis=1, keepdims=True)
+    quota = shares * totals[:, None]
+    parts = np.floor(quota).astype(np.int64)
+    left = totals - parts.sum(axis=1)
+    order = np.argsort(-(quota - parts), axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(shares.shape[1])[None, :], axis=1)
+    parts += rank < left[:, None]
+    return parts
+
+
+# --- keyed random draws ------------------------------------------------------------------------
+
+
+def keyed_rng(seed: int, stream: int, code: str) -> np.random.Generator:
+    """A generator that depends only on (seed, stream, code): the basis of common random numbers."""
+    return np.random.default_rng([int(seed), int(stream), int(code)])
+
+
+# --- province totals ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _province_table() -> pd.DataFrame:
+    """All 77 provinces: sourced totals for Isan, the documented fallback for the rest."""
+    text = files("sim").joinpath("data/isan_provinces.csv")
+    with text.open("r", encoding="utf-8-sig") as handle:
+        isan = pd.read_csv(handle, dtype={"code": str})
+    isan = pd.DataFrame(
+        {
+            "province_code": isan["code"].str.replace("TH-", "", regex=False),
+            "population": isan["population"].astype(np.int64),
+            "year": isan["year"].astype(np.int64),
+            "source": isan["source"],
+            "assumed": False,
+        }
+    )
+    sub_counts = {
+        p.code: sum(len(geothai.subdistricts(d.code)) for d in geothai.districts(p.code))
+        for p in geothai.provinces()
+    }
+    others = sorted(code for code in sub_counts if code not in set(isan["province_code"]))
+    rest = NATIONAL_POPULATION_2023 - int(isan["population"].sum())
+    shares = largest_remainder([sub_counts[c] for c in others], rest)
+    fallback = pd.DataFrame(
+        {
+            "province_code": others,
+            "population": shares,
+            "year": 2023,
+            "source": f"{_FALLBACK_NOTE}; national total: {NATIONAL_POPULATION_SOURCE}",
+            "assumed": True,
+        }
+    )
+    table = pd.concat([isan, fallback], ignore_index=True)
+    return table.sort_values("province_code", ignore_index=True)
+
+
+def province_population_sources(province_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """Province totals with their year and source (and whether assumed), for reports.
+
+    With no codes: the 20 Isan provinces, whose totals are sourced.
+    """
+    table = _province_table()
+    codes = ISAN_PROVINCE_CODES if province_codes is None else tuple(province_codes)
+    return table[table["province_code"].isin(codes)].reset_index(drop=True).copy()
+
+
+def province_populations(province_codes: Sequence[str]) -> dict[str, int]:
+    """Population total per province; warns once per call when any total is the assumed fallback."""
+    table = province_population_sources(province_codes)
+    assumed = table.loc[table["assumed"], "province_code"].tolist()
+    if assumed:
+        warnings.warn(
+            f"population of {len(assumed)} province(s) outside Isan is {_FALLBACK_NOTE} "
+            f"(provinces {describe_items(assumed)}); supply a population file for real numbers",
+            stacklevel=2,
+        )
+    return dict(zip(table["province_code"], table["population"].astype(int), strict=True))
+
+
+# --- sub-district totals -----------------------------------------------------------------------
+
+
+def synthetic_subdistrict_population(
+    subdistrict_codes: Sequence[str],
+    province_codes: Sequence[str],
+    province_totals: Mapping[str, int],
+    *,
+    sigma: float,
+    seed: int,
+) -> np.ndarray:
+    """Split each province total over its sub-districts by seeded lognormal weights, exactly.
+
+    A sub-district's weight is ``exp(sigma * z)`` with ``z`` drawn from its own keyed generator,
+    so its share depends only on the seed and its province's sub-districts.
+    """
+    codes = np.asarray(subdistrict_codes, dtype=str)
+    provinces = np.asarray(province_codes, dtype=str)
+    z = np.array([keyed_rng(seed, POPULATION_STREAM, c).standard_normal() for c in codes])
+    weights = np.exp(sigma * z)
+    population = np.zeros(len(codes), dtype=np.int64)
+    for province in dict.fromkeys(provinces):
+        rows = np.flatnonzero(provinces == province)
+        population[rows] = largest_remainder(weights[rows], int(province_totals[province]))
+    return population
+
+
+def read_population_file(
+    path: str | Path,
+    subdistrict_codes: Sequence[str],
+    known_codes: Iterable[str],
+    *,
+    region_label: str,
+) -> np.ndarray:
+    """Population per sub-district from a user CSV ``subdistrict_code,population``.
+
+    Every sub-district of the region must appear exactly once with a whole number >= 0. Real
+    sub-districts outside the region are ignored (with a warning), so one national file serves
+    any region; codes that are not Thai sub-districts are errors.
+    """
+    name = str(path)
+    frame = read_code_csv(
+        path, what="population file", required=("subdistrict_code", "population")
+    )
+    extra = [c for c in frame.columns if c not in ("subdistrict_code", "population")]
+    if extra:
+        warnings.warn(f"{name}: ignoring extra column(s) {', '.join(extra)}", stacklevel=2)
+    known = set(known_codes)
+    region = pd.Index(subdistrict_codes)
+    codes = frame["subdistrict_code"]
+    values, bad = parse_whole_numbers(frame["population"])
+    bad |= values < 0
+
+    problems = []
+    unknown = codes[~codes.isin(known)]
+    if len(unknown):
+        problems.append(
+            f"unknown sub-district code(s) in {describe_rows(unknown.index)}: "
+            f"{describe_items(unknown)}"
+        )
+    dup = codes[codes.duplicated(keep=False) & codes.isin(known)]
+    if len(dup):
+        problems.append(
+            f"sub-district code(s) listed more than once in {describe_rows(dup.index)}: "
+            f"{describe_items(dict.fromkeys(dup))}"
+        )
+    if bad.any():
+        problems.append(
+            f"population must be a whole number >= 0 in {describe_rows(frame.index[bad])}"
+        )
+    missing = region[~region.isin(codes)]
+    if len(missing):
+        problems.append(
+            f"{len(missing)} sub-district(s) of region '{region_label}' missing: "
+            f"{describe_items(missing)}"
+        )
+    if problems:
+        raise SimError("; ".join(problems), path=name)
+
+    outside = ~codes.isin(region)
+    if outside.any():
+        warnings.warn(
+            f"{name}: ignoring {int(outside.sum())} sub-district(s) outside region "
+            f"'{region_label}'",
+            stacklevel=2,
+        )
+    by_code = pd.Series(values, index=codes)
+    return by_code.loc[region].to_numpy(dtype=np.int64)
+
+
+# --- age structure -----------------------------------------------------------------------------
+
+
+def normalised_age_shares(age_shares: Sequence[float] | None) -> np.ndarray:
+    """The seven band shares as fractions summing to 1 (default: DEMOGRAPHY.md §5)."""
+    shares = DEFAULT_AGE_SHARES_PERCENT if age_shares is None else age_shares
+    try:
+        arr = np.asarray(shares, dtype=float)
+    except (TypeError, ValueError):
+        raise SimError(f"age_shares must be {len(AGE_BANDS)} numbers, got {shares!r}") from None
+    if arr.shape != (len(AGE_BANDS),):
+        raise SimError(
+            f"age_shares needs one value per band {', '.join(AGE_BANDS)} "
+            f"({len(AGE_BANDS)} values), got {arr.size}"
+        )
+    if not np.isfinite(arr).all() or (arr < 0).any() or arr.sum() <= 0:
+        raise SimError(f"age_shares must be finite, >= 0 and not all zero, got {list(shares)}")
+    return arr / arr.sum()
+
+
+def population_by_age(
+    population: np.ndarray,
+    subdistrict_codes: Sequence[str],
+    *,
+    shares: np.ndarray,
+    concentration: float,
+    seed: int,
+) -> np.ndarray:
+    """Counts per sub-district and age band (int64, rows sum to `population`).
+
+    Each sub-district's shares are Dirichlet(concentration × shares) from its own keyed
+    generator (bands with share 0 stay 0); ``concentration=math.inf`` gives every sub-district
+    the same shares. Counts are rounded with the largest-remainder method.
+    """
+    population = np.asarray(population, dtype=np.int64)
+    n = len(population)
+    positive = shares > 0
+    if math.isinf(concentration):
+        local = np.tile(shares, (n, 1))
+    else:
+        alpha = concentration * shares[positive]
+        local = np.zeros((n, len(shares)))
+        local[:, positive] = np.array(
+            [keyed_rng(seed, AGE_STREAM, c).dirichlet(alpha) for c in subdistrict_codes]
+        ).reshape(n, int(positive.sum()))
+    if n == 0:
+        return np.zeros((0, len(shares)), dtype=np.int64)
+    return largest_remainder_rows(local, population)

@@ -82,49 +82,59 @@ def describe_items(items: Iterable[object], limit: int = 5) -> str:
 def read_code_csv(path: str | Path, *, what: str, required: Sequence[str]) -> pd.DataFrame:
     """Read a user CSV as text, strictly, turning every reading problem into a one-line SimError.
 
-    Cells are kept as stripped strings (codes stay strings); column names are stripped and
-    lower-cased. UTF-8 with or without BOM and Windows line endings are accepted. The frame's
-    index is the 1-based data line number used in error messages.
+    Cells are kept as stripped strings (codes stay strings, never numbers); column names are
+    stripped and lower-cased. UTF-8 with or without BOM and Windows line endings are accepted.
+    The frame's index is the 1-based data line number (the line after the header is 1) used
+    in error messages; blank lines are skipped but keep their number.
     """
     path = Path(path)
     name = str(path)
+    expected = f"expected a header line {','.join(required)}"
     if not path.is_file():
         raise SimError(f"{what} not found", path=name)
-    if path.stat().st_size == 0:
-        raise SimError(f"{what} is empty (expected a header line {','.join(required)})", path=name)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), [])
-        frame = pd.read_csv(
-            path, dtype=str, encoding="utf-8-sig", keep_default_na=False, skip_blank_lines=True
-        )
+            records = list(csv.reader(handle))
     except UnicodeDecodeError as exc:
         raise SimError(
             f"{what} is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'", path=name
         ) from None
-    except pd.errors.EmptyDataError:
-        raise SimError(
-            f"{what} is empty (expected a header line {','.join(required)})", path=name
-        ) from None
-    except (pd.errors.ParserError, csv.Error) as exc:
+    except csv.Error as exc:
         raise SimError(f"{what} is not a valid CSV: {exc}", path=name) from None
 
-    columns = [str(c).strip().lower() for c in header]
+    def blank(record: list[str]) -> bool:
+        return not any(cell.strip() for cell in record)
+
+    first = next((i for i, record in enumerate(records) if not blank(record)), None)
+    if first is None:
+        raise SimError(f"{what} is empty ({expected})", path=name)
+    columns = [c.strip().lower() or f"column_{i + 1}" for i, c in enumerate(records[first])]
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
         raise SimError(f"column(s) appear more than once: {', '.join(duplicated)}", path=name)
-    frame.columns = columns
     missing = [c for c in required if c not in columns]
     if missing:
         raise SimError(
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(columns) or 'none'})",
+            f"missing column(s) {', '.join(missing)} (found: {', '.join(columns)})", path=name
+        )
+
+    numbers, rows, too_long = [], [], []
+    for number, record in enumerate(records[first + 1 :], start=1):
+        if blank(record):
+            continue
+        cells = [cell.strip() for cell in record]
+        if len(cells) > len(columns) and not blank(cells[len(columns) :]):
+            too_long.append(number)
+        numbers.append(number)
+        rows.append((cells + [""] * len(columns))[: len(columns)])
+    if too_long:
+        raise SimError(
+            f"more fields than the header's {len(columns)} columns in {describe_rows(too_long)}",
             path=name,
         )
-    if frame.empty:
+    if not rows:
         raise SimError(f"{what} has a header but no data rows", path=name)
-    frame = frame.apply(lambda col: col.str.strip())
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
-    return frame
+    return pd.DataFrame(rows, columns=columns, index=pd.Index(numbers, name="row"), dtype=str)
 
 
 def parse_whole_numbers(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -134,7 +144,7 @@ def parse_whole_numbers(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
     are not.
     """
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+    bad = ~np.isfinite(numbers) | (numbers != np.round(numbers)) | (np.abs(numbers) > 2**53)
     return np.where(bad, 0, numbers).astype(np.int64), bad
 
 
@@ -155,10 +165,11 @@ def largest_remainder(weights: Sequence[float] | np.ndarray, total: int) -> np.n
         if total and weights.size == 0:
             raise ValueError("largest_remainder: nothing to split a positive total over")
         return np.zeros(weights.shape, dtype=np.int64)
-    weight_sum = weights.sum()
-    if weight_sum <= 0:
+    largest = weights.max()
+    if largest <= 0:
         raise ValueError("largest_remainder: weights sum to zero but the total is positive")
-    quota = weights * (total / weight_sum)
+    scaled = weights / largest  # in [0, 1]: no overflow for huge or tiny weights
+    quota = scaled / scaled.sum() * total
     parts = np.floor(quota).astype(np.int64)
     left = int(total - parts.sum())
     if left > 0:
@@ -171,6 +182,7 @@ def largest_remainder_rows(shares: np.ndarray, totals: np.ndarray) -> np.ndarray
     """Row-wise :func:`largest_remainder`: split each ``totals[i]`` by ``shares[i]`` (rows sum to 1)."""
     shares = np.asarray(shares, dtype=float)
     totals = np.asarray(totals, dtype=np.int64)
+    shares = shares / shares.max(axis=1, keepdims=True)
     shares = shares / shares.sum(axis=1, keepdims=True)
     quota = shares * totals[:, None]
     parts = np.floor(quota).astype(np.int64)
@@ -292,9 +304,7 @@ def read_population_file(
     any region; codes that are not Thai sub-districts are errors.
     """
     name = str(path)
-    frame = read_code_csv(
-        path, what="population file", required=("subdistrict_code", "population")
-    )
+    frame = read_code_csv(path, what="population file", required=("subdistrict_code", "population"))
     extra = [c for c in frame.columns if c not in ("subdistrict_code", "population")]
     if extra:
         warnings.warn(f"{name}: ignoring extra column(s) {', '.join(extra)}", stacklevel=2)
@@ -377,6 +387,8 @@ def population_by_age(
     """
     population = np.asarray(population, dtype=np.int64)
     n = len(population)
+    if n == 0:
+        return np.zeros((0, len(shares)), dtype=np.int64)
     positive = shares > 0
     if math.isinf(concentration):
         local = np.tile(shares, (n, 1))
@@ -385,7 +397,5 @@ def population_by_age(
         local = np.zeros((n, len(shares)))
         local[:, positive] = np.array(
             [keyed_rng(seed, AGE_STREAM, c).dirichlet(alpha) for c in subdistrict_codes]
-        ).reshape(n, int(positive.sum()))
-    if n == 0:
-        return np.zeros((0, len(shares)), dtype=np.int64)
+        )
     return largest_remainder_rows(local, population)

@@ -126,7 +126,9 @@ def default_zones(
     return _zone_table(pd.DataFrame(rows), zone_index, population), zone_index
 
 
-def _zone_table(zones: pd.DataFrame, zone_index: np.ndarray, population: np.ndarray) -> pd.DataFrame:
+def _zone_table(
+    zones: pd.DataFrame, zone_index: np.ndarray, population: np.ndarray
+) -> pd.DataFrame:
     """Add sub-district counts and population; columns in the documented order."""
     n = len(zones)
     zones = zones.copy()
@@ -153,8 +155,9 @@ def read_zone_map(
     sub-district of the region in exactly one zone, no unknown codes, no duplicates, a zone never
     spanning two provinces, one name per zone, pilot_2022 true/false (blank = the zone's other
     rows, or false) and consistent per zone. Real sub-districts outside the region are ignored
-    with a warning, so one national map serves any region. Without a pilot_2022 column, pilots
-    follow the default rule. Zones are ordered by province, then by their first sub-district code.
+    with a warning, so one national map serves any region. Without pilot_2022 values (no column,
+    or all blank), pilots follow the default rule. Zones are ordered by province, then by their
+    first sub-district code.
     """
     name = str(path)
     frame = read_code_csv(path, what="zone map", required=("subdistrict_code", "zone_id"))
@@ -186,6 +189,12 @@ def read_zone_map(
             f"{len(codes_dup)} sub-district code(s) in more than one row "
             f"({describe_rows(dup.index)}): {describe_items(codes_dup)}"
         )
+    pilot_text = frame["pilot_2022"].str.lower()
+    bad_pilot = frame[~pilot_text.isin(_TRUE | _FALSE)]
+    if len(bad_pilot):
+        problems.append(f"pilot_2022 must be true/false or 1/0 in {describe_rows(bad_pilot.index)}")
+    frame["pilot_flag"] = pilot_text.map(lambda v: "1" if v in _TRUE else ("0" if v else ""))
+
     valid = frame[known & (frame["zone_id"] != "")]
     spans = valid.groupby("zone_id", sort=True)["province_code"].unique()
     spans = spans[spans.map(len) > 1]
@@ -194,17 +203,9 @@ def read_zone_map(
             f"{len(spans)} zone(s) span more than one province: "
             + describe_items(f"{z} (provinces {'/'.join(sorted(p))})" for z, p in spans.items())
         )
-    pilot_text = frame["pilot_2022"].str.lower()
-    bad_pilot = frame[~pilot_text.isin(_TRUE | _FALSE)]
-    if len(bad_pilot):
-        problems.append(
-            f"pilot_2022 must be true/false or 1/0 in {describe_rows(bad_pilot.index)}"
-        )
-    frame["pilot_flag"] = pilot_text.map(lambda v: "1" if v in _TRUE else ("0" if v else ""))
     for column in ("zone_name", "zone_name_th", "pilot_flag"):
-        given = valid[["zone_id"]].assign(value=frame.loc[valid.index, column])
-        given = given[given["value"] != ""]
-        clashes = given.groupby("zone_id")["value"].nunique()
+        given = valid.loc[valid[column] != "", ["zone_id", column]]
+        clashes = given.groupby("zone_id")[column].nunique()
         clashes = clashes[clashes > 1].index.tolist()
         if clashes:
             label = "pilot_2022" if column == "pilot_flag" else column
@@ -243,9 +244,9 @@ def _zones_from_assignment(
     zone_of = frame.set_index("subdistrict_code")["zone_id"]
     assigned = subdistricts["subdistrict_code"].map(zone_of)
 
-    def first_given(column: str) -> pd.Series:
+    def first_given(column: str) -> dict[str, str]:
         values = frame.loc[frame[column] != "", ["zone_id", column]]
-        return values.groupby("zone_id")[column].first()
+        return values.groupby("zone_id")[column].first().to_dict()
 
     zones = (
         pd.DataFrame(
@@ -263,13 +264,13 @@ def _zones_from_assignment(
     names = first_given("zone_name")
     names_th = first_given("zone_name_th")
     pilot = first_given("pilot_flag")
-    zones["zone_name"] = zones["zone_id"].map(names).fillna(zones["zone_id"])
-    zones["zone_name_th"] = zones["zone_id"].map(names_th).fillna(zones["zone_name"])
-    if (frame["pilot_flag"] != "").any():
-        zones["pilot_2022"] = zones["zone_id"].map(pilot).fillna("0") == "1"
+    zones["zone_name"] = [names.get(z, z) for z in zones["zone_id"]]
+    zones["zone_name_th"] = [
+        names_th.get(z, name) for z, name in zip(zones["zone_id"], zones["zone_name"], strict=True)
+    ]
+    if pilot:
+        zones["pilot_2022"] = [pilot.get(z) == "1" for z in zones["zone_id"]]
     else:
         zones["pilot_2022"] = zones.groupby("province_code").cumcount() < pilot_zones_per_province
-    zone_index = (
-        pd.Index(zones["zone_id"]).get_indexer(assigned.to_numpy()).astype(np.int64)
-    )
+    zone_index = pd.Index(zones["zone_id"]).get_indexer(assigned.to_numpy()).astype(np.int64)
     return _zone_table(zones, zone_index, population), zone_index

@@ -35,12 +35,25 @@ def command(name: str, help: str, target: str):
 @command("params", "list every parameter with value, unit, range and source", "sim.parameters:cli_params")
 def _params(p: argparse.ArgumentParser) -> None:
     p.add_argument("--filter", default=None, help="show only parameters whose path contains this text")
+    p.add_argument("--status", choices=["sourced", "derived", "assumed", "fitted", "general knowledge"],
+                   default=None, help="show only parameters with this status")
     p.add_argument("--format", choices=["table", "csv"], default="table")
 
 
 @command("validate", "check scenario files without running them", "sim.scenario:cli_validate")
 def _validate(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", help="scenario TOML files")
+
+
+@command("run", "run a scenario and write its tables (Parquet) and manifest", "sim.outputs:cli_run")
+def _run(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="scenario file, or the name of a shipped scenario (e.g. zone_all_2023)")
+    p.add_argument("--out", default=None, help="output folder (default results/SCENARIO_NAME)")
+    p.add_argument("--replicates", type=int, default=None, help="number of replicates (default: the scenario's)")
+    p.add_argument("--seed", type=int, default=None, help="base seed (default: the scenario's)")
+    p.add_argument("--years", type=int, default=None, help="override the horizon in years")
+    p.add_argument("--members-by-band", action="store_true", help="add members by age band to fund_years")
+    p.add_argument("--no-funds", action="store_true", help="skip the per-fund table (smaller output)")
 
 
 # --- entry point ----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ printed as one line on stderr with exit status 1, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -54,6 +55,17 @@ def _run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--years", type=int, default=None, help="override the horizon in years")
     p.add_argument("--members-by-band", action="store_true", help="add members by age band to fund_years")
     p.add_argument("--no-funds", action="store_true", help="skip the per-fund table (smaller output)")
+
+
+@command("compare", "compare scenarios on common random numbers (paired differences, 95% CI)", "sim.compare:cli_compare")
+def _compare(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="+", help="scenario files or names; the first is the baseline")
+    p.add_argument("--replicates", type=int, default=10, help="replicates per scenario (default 10)")
+    p.add_argument("--out", default=None, help="output folder (default results/compare_A_vs_B...)")
+    p.add_argument("--seed", type=int, default=None, help="common base seed (default: the first scenario's)")
+    p.add_argument("--years", type=int, default=None, help="override the horizon in years")
+    p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="local processes")
+    p.add_argument("--lang", choices=["en", "th"], default="en", help="language of figures")
 
 
 # --- entry point ----------------------------------------------------------------------------

@@ -1,0 +1,55 @@
+"""The allocator's entry point: check, solve (LP or MIP) on either path, explain."""
+
+from __future__ import annotations
+
+import time
+
+from sim.allocation import model_highs, model_pulp
+from sim.allocation.infeasibility import infeasible_error
+from sim.allocation.model_highs import Infeasible
+from sim.allocation.problem import AllocationProblem, conflict_error, diagnose, prepare
+from sim.allocation.result import AllocationResult
+from sim.errors import SimError
+
+METHODS = {"fast": model_highs, "pulp": model_pulp}
+
+
+def solve(
+    problem: AllocationProblem, *, method: str = "fast", mip: bool = False
+) -> AllocationResult:
+    """Allocate the budget: ``method`` "fast" (numpy -> highspy) or "pulp" (PuLP -> HiGHS).
+
+    With ``mip=True`` units marked ``funded="choose"`` are funded or not by a mixed-integer
+    model (paying their overhead if funded); the duals reported are those of the LP with the
+    funded set fixed at the MIP's optimum. Plain conflicts are reported before solving.
+    """
+    if method not in METHODS:
+        raise SimError(f"unknown method {method!r}; use fast or pulp", where="allocation")
+    start = time.perf_counter()
+    prep = prepare(problem)
+    conflicts = diagnose(prep)
+    if conflicts:
+        raise conflict_error(conflicts)
+    module = METHODS[method]
+    decided = bool(prep.choose.any())
+    if decided:
+        if not mip:
+            uid = prep.unit_ids[prep.choose][0]
+            raise SimError(
+                f"unit {uid} (and {int(prep.choose.sum()) - 1} others) has funded='choose'; "
+                "pass mip=True to let the model decide",
+                where="allocation problem",
+            )
+        try:
+            funded = module.mip_funded(prep)
+        except Infeasible:
+            raise infeasible_error(prep, mip=True) from None
+        prep = prep.with_funded(funded)
+    try:
+        result = module.solve_lp(prep)
+    except Infeasible:
+        raise infeasible_error(prep) from None
+    result.solve_seconds = time.perf_counter() - start
+    if decided:
+        result.status = "optimal (MIP; duals of the LP with the funded set fixed)"
+    return result

@@ -57,7 +57,7 @@ def _run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-funds", action="store_true", help="skip the per-fund table (smaller output)")
 
 
-@command("compare", "compare scenarios on common random numbers (paired differences, 95% CI)", "sim.compare:cli_compare")
+@command("compare", "compare scenarios on common random numbers (paired differences, 95%% CI)", "sim.compare:cli_compare")
 def _compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", nargs="+", help="scenario files or names; the first is the baseline")
     p.add_argument("--replicates", type=int, default=10, help="replicates per scenario (default 10)")

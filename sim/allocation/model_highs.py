@@ -177,8 +177,31 @@ def build_arrays(prep: Prepared, *, mip: bool = False) -> LpArrays:
     )
 
 
+_BANNER_SHOWN = False
+
+
 def new_highs() -> highspy.Highs:
-    h = highspy.Highs()
+    """A silent HiGHS instance (its copyright banner, printed once per process at the C level
+    before any option can be set, is sent to /dev/null so CLI output stays clean)."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        h = highspy.Highs()
+    else:
+        import os
+        import sys
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()
+                h.setOptionValue("output_flag", False)
+                h.run()  # the banner is printed on the first run
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _BANNER_SHOWN = True
     h.setOptionValue("output_flag", False)
     return h
 

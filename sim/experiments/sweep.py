@@ -1,0 +1,395 @@
+"""The sweep as one object for notebooks and the CLI: define → design → run → analyze.
+
+Modelled on SALib's ProblemSpec: each step returns something worth looking at. A sweep is a
+table of points (from `designs`) times replicates (seeds from `runs`); running it streams
+each run's tables to disk (`store`) through any executor (`executors`), and `Results`
+reads them back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.errors import SimError
+from sim.experiments import store
+from sim.experiments.designs import (
+    FULL_FACTORIAL,
+    DesignSpec,
+    Parameter,
+    check_parameters,
+    design_size,
+    make_design,
+)
+from sim.experiments.executors import RunFailed, SweepInterrupted, drive, make_backend
+from sim.experiments.results import Results, load_results
+from sim.experiments.runs import ModelFn, iter_runs, replicate_seed
+from sim.experiments.sweepfile import KNOWN_OUTPUTS, read_sweep_file
+from sim.experiments.worker import DEFAULT_MODEL, model_ref, resolve_model
+
+Validator = Callable[[dict[str, Any], str], None]
+
+
+def _read_scenario_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise SimError(f"cannot read the base scenario: {err}", path=str(path)) from None
+
+
+def _seed_of(data: dict[str, Any]) -> int | None:
+    seed = data.get("seed")
+    if seed is None and isinstance(data.get("run"), dict):
+        seed = data["run"].get("seed")
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
+def _scenario_info(base: Path | dict[str, Any]) -> tuple[str, int | None, str | None]:
+    """The base scenario's name, seed and content hash, following `extends` (child wins).
+
+    Only these three facts are read here; the engine resolves the scenario itself. The hash
+    covers every file of the chain, so editing an inherited file counts as a different sweep.
+    """
+    if isinstance(base, dict):
+        name = base.get("name") if isinstance(base.get("name"), str) else "base"
+        return name, _seed_of(base), None
+    digest = hashlib.sha256()
+    data = _read_scenario_toml(base)
+    name = data.get("name") if isinstance(data.get("name"), str) else base.stem
+    seed: int | None = None
+    path, seen = base, set()
+    while True:
+        digest.update(path.read_bytes())
+        seed = seed if seed is not None else _seed_of(data)
+        seen.add(path)
+        parent = data.get("extends")
+        if not isinstance(parent, str):
+            break
+        path = (path.parent / parent).resolve()
+        if path in seen or not path.is_file():
+            break  # the engine reports broken chains with their context
+        data = _read_scenario_toml(path)
+    return name, seed, digest.hexdigest()
+
+
+class Sweep:
+    """A parameter sweep over a base scenario: points × replicates, run by any executor.
+
+    >>> sweep = Sweep.from_file("sweeps/zone_share.toml")
+    >>> sweep.design()                    # the table of points, before any run
+    >>> results = sweep.run("results/zone_share", workers=2)
+    >>> results.analyze("people_protected")
+    """
+
+    def __init__(
+        self,
+        name: str,
+        base: str | Path | dict[str, Any],
+        parameters: Sequence[Parameter],
+        *,
+        design: DesignSpec | str = "full_factorial",
+        samples: int | None = None,
+        replicates: int = 1,
+        seed: int | None = None,
+        outputs: Sequence[str] = ("summary",),
+        description: str = "",
+        validate: Validator | None = None,
+        source: str | None = None,
+    ):
+        where = source or f"sweep {name!r}"
+        self.name = name
+        self.description = description
+        self.source = source
+        self.parameters = list(parameters)
+        check_parameters(self.parameters)
+        self.spec = design if isinstance(design, DesignSpec) else DesignSpec(design, samples=samples)
+        if self.spec.kind == FULL_FACTORIAL:
+            for i, p in enumerate(self.parameters):
+                try:
+                    p.grid(self.spec.levels)
+                except SimError as err:
+                    raise SimError(str(err), path=source, where=f"parameters[{i}]") from None
+        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
+            raise SimError(f"must be a positive integer, got {replicates!r}", path=source,
+                           where="replicates")
+        self.replicates = replicates
+        self.outputs = tuple(outputs)
+        unknown = [o for o in self.outputs if o not in KNOWN_OUTPUTS]
+        if unknown:
+            raise SimError(f"unknown output {unknown[0]!r}; valid: {', '.join(KNOWN_OUTPUTS)}",
+                           path=source, where="outputs")
+        if isinstance(base, dict):
+            self.base: Path | dict[str, Any] = base
+        else:
+            self.base = Path(base).resolve()
+            if not self.base.is_file():
+                raise SimError(f"base scenario not found: {self.base}", path=source, where="base")
+        self.scenario, base_seed, self._base_sha256 = _scenario_info(self.base)
+        if seed is None:
+            seed = base_seed
+        if seed is None:
+            raise SimError("no seed: give `seed` in the sweep or the base scenario", path=source,
+                           where="seed")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise SimError(f"must be a non-negative integer, got {seed!r}", path=source, where="seed")
+        self.seed = seed
+        self._where = where
+        if validate is not None:
+            self.check(validate)
+        self._design: tuple[pd.DataFrame, np.ndarray | None] | None = None
+
+    @classmethod
+    def from_file(cls, path: str | Path, validate: Validator | None = None) -> Sweep:
+        """Read a sweep file (TOML); `validate(overrides, origin)` checks parameter paths."""
+        return cls(**read_sweep_file(path), validate=validate)
+
+    def check(self, validate: Validator) -> None:
+        """Ask the model whether every parameter path exists and takes these values.
+
+        `validate(overrides, origin)` is called with each level, or low and high, of each
+        parameter; it raises SimError (other errors are turned into one).
+        """
+        for i, p in enumerate(self.parameters):
+            origin = f"{self._where}: parameters[{i}] ({p.path})"
+            for value in p.bounds_values():
+                try:
+                    validate({p.path: value}, origin)
+                except SimError:
+                    raise
+                except (KeyError, ValueError, TypeError) as err:
+                    raise SimError(f"{type(err).__name__}: {err}", path=origin) from None
+
+    # --- the design ---------------------------------------------------------------------
+
+    @property
+    def n_points(self) -> int:
+        return design_size(self.parameters, self.spec)
+
+    @property
+    def n_runs(self) -> int:
+        return self.n_points * self.replicates
+
+    def _points(self) -> tuple[pd.DataFrame, np.ndarray | None]:
+        if self._design is None:
+            self._design = make_design(self.parameters, self.spec, self.seed)
+        return self._design
+
+    def design(self) -> pd.DataFrame:
+        """The table of points: `point_id` and one column per parameter path."""
+        return self._points()[0].copy()
+
+    def replicate_seeds(self) -> list[int]:
+        """Seed of each replicate, the same at every point (common random numbers)."""
+        return [replicate_seed(self.seed, k) for k in range(self.replicates)]
+
+    def runs(self, limit: int | None = None) -> pd.DataFrame:
+        """Every run to do: run_id, point, replicate, seed and parameter values."""
+        rows = [
+            {"run_id": s.run_id, "point_id": s.point_id, "replicate": s.replicate, "seed": s.seed,
+             **s.overrides}
+            for s in iter_runs(self.design(), self.replicates, self.seed, self._base_ref(),
+                               self.outputs, limit)
+        ]
+        return pd.DataFrame(rows)
+
+    def _base_ref(self) -> str | dict[str, Any]:
+        return self.base if isinstance(self.base, dict) else str(self.base)
+
+    def definition(self) -> dict[str, Any]:
+        """What makes two sweeps the same (stored in sweep.json and checked on resume)."""
+        d: dict[str, Any] = {
+            "name": self.name,
+            "base": self._base_ref(),
+            "base_sha256": self._base_sha256,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "outputs": list(self.outputs),
+            "design": self.spec.to_dict(),
+            "parameters": [p.to_dict() for p in self.parameters],
+        }
+        return d
+
+    def _manifest(self, model: str | ModelFn) -> dict[str, Any]:
+        points, unit = self._points()
+        return {
+            "format": store.MANIFEST_FORMAT,
+            "definition": self.definition(),
+            "description": self.description,
+            "source": self.source,
+            "model": model_ref(model),
+            "points": points.to_dict("records"),
+            "unit": None if unit is None else unit.tolist(),
+            "created_by": f"welfare-sim {__version__}",
+        }
+
+    # --- running ------------------------------------------------------------------------
+
+    def run(
+        self,
+        out: str | Path,
+        workers: int = 2,
+        scheduler: Any = None,
+        executor: Executor | None = None,
+        limit: int | None = None,
+        model: str | ModelFn = DEFAULT_MODEL,
+        progress: bool | None = None,
+    ) -> Results:
+        """Run every run not yet finished in `out`, streaming results there; resumable.
+
+        workers=1 runs in this process; more start a local process pool. `scheduler` (a
+        Dask address like "tcp://host:8786" or a `distributed.Client`) or `executor` (any
+        `concurrent.futures.Executor`) run elsewhere. `limit` runs only the first `limit`
+        points (all their replicates). `progress` forces the bar on or off (default: on a
+        terminal only).
+        """
+        out = Path(out)
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise SimError(f"must be a positive integer, got {workers!r}", where="workers")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise SimError(f"must be a positive integer, got {limit!r}", where="limit")
+        if isinstance(model, str):
+            resolve_model(model)  # a wrong name fails here, before anything is written
+        elif workers > 1 and scheduler is None and executor is None:
+            try:
+                pickle.dumps(model)
+            except Exception:
+                raise SimError(
+                    f"{model_ref(model)} cannot be sent to worker processes: define the model "
+                    "at module level in an importable module, or use workers=1",
+                    where="model",
+                ) from None
+        points, _ = self._points()
+        n_points = len(points) if limit is None else min(limit, len(points))
+        total = n_points * self.replicates
+        record = {"sweep": self.name, "scenario": self.scenario, "version": __version__}
+        started = time.perf_counter()
+        with store.sweep_lock(out):
+            store.write_or_check_manifest(out, self._manifest(model))
+            store.clean_unfinished(out, self.outputs)
+            scope = iter_runs(points, self.replicates, self.seed, self._base_ref(), self.outputs, limit)
+            already = sum(store.is_finished(out, s.run_id) for s in scope)
+            todo = (s for s in iter_runs(points, self.replicates, self.seed, self._base_ref(),
+                                         self.outputs, limit)
+                    if not store.is_finished(out, s.run_id))
+            ran = 0
+            if already < total:
+                backend = make_backend(model, out, record, workers, scheduler, executor)
+                try:
+                    ran = drive(backend, todo, out=out, total=total, already=already,
+                                progress=progress, desc=self.name).done
+                except KeyboardInterrupt:
+                    interrupted = SweepInterrupted(self._count_finished(out, points, limit), total)
+                    print(str(interrupted), file=sys.stderr)
+                    raise interrupted from None
+                except RunFailed as err:
+                    finished = self._count_finished(out, points, limit)
+                    raise RunFailed(f"{err} ({finished} of {total} runs finished)") from err.__cause__
+        results = load_results(out)
+        results.ran = ran
+        results.elapsed_seconds = time.perf_counter() - started
+        return results
+
+    def _count_finished(self, out: Path, points: pd.DataFrame, limit: int | None) -> int:
+        return sum(store.is_finished(out, s.run_id)
+                   for s in iter_runs(points, self.replicates, self.seed, self._base_ref(),
+                                      self.outputs, limit))
+
+    def __repr__(self) -> str:
+        kind = self.spec.kind
+        if self.spec.samples is not None:
+            kind += f", samples {self.spec.samples}"
+        base = self.base if isinstance(self.base, dict) else _short_path(self.base)
+        width = max(len(p.path) for p in self.parameters)
+        lines = [
+            f"Sweep {self.name!r} ({kind}: {self.n_points} points × {self.replicates} replicates "
+            f"= {self.n_runs} runs, seed {self.seed})",
+            f"  base        {base}",
+            f"  outputs     {', '.join(self.outputs)}",
+            "  parameters",
+            *(f"    {p.path:<{width}}  {p.describe()}" for p in self.parameters),
+        ]
+        return "\n".join(lines)
+
+
+def _short_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def engine_validator(base: Path | dict[str, Any]) -> Validator | None:
+    """The engine's check of overrides against the base scenario (None before the engine exists).
+
+    Paths under ``run.`` are scenario run fields (years, start_year, region), as in
+    `sim.engine.run_spec`; the rest are parameters. Scenario.with_overrides checks both,
+    in the context of the base scenario's values.
+    """
+    try:
+        from sim.scenario import load_scenario, scenario_from_dict
+    except ModuleNotFoundError as err:
+        if err.name in ("sim.scenario", "sim.parameters"):
+            return None
+        raise
+    scenario = scenario_from_dict(base) if isinstance(base, dict) else load_scenario(base)
+
+    def validate(overrides: dict[str, Any], origin: str) -> None:
+        run_fields = {k.removeprefix("run."): v for k, v in overrides.items() if k.startswith("run.")}
+        params = {k: v for k, v in overrides.items() if not k.startswith("run.")}
+        try:
+            scenario.with_overrides(params, **run_fields)
+        except SimError as err:
+            raise SimError(str(err), path=origin) from None
+
+    return validate
+
+
+def _format_seconds(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+def cli_sweep(args: Any) -> int:
+    """`welfare-sim sweep FILE --out DIR [--workers N] [--scheduler ADDR] [--limit N]`.
+
+    Returns the exit status: 0 when done, 130 when interrupted (finished runs are kept).
+    """
+    sweep = Sweep.from_file(args.file)
+    model = getattr(args, "model", None) or DEFAULT_MODEL
+    validate = engine_validator(sweep.base) if model == DEFAULT_MODEL else None
+    if validate is not None:  # the engine's paths only mean something to the engine
+        sweep.check(validate)
+    out = Path(args.out) if getattr(args, "out", None) else Path("results") / sweep.name
+    workers = getattr(args, "workers", None) or os.cpu_count() or 1
+    try:
+        results = sweep.run(
+            out,
+            workers=workers,
+            scheduler=getattr(args, "scheduler", None),
+            limit=getattr(args, "limit", None),
+            model=model,
+            progress=getattr(args, "progress", None),
+        )
+    except SweepInterrupted:
+        return 130
+    tables = ", ".join(f"{t}/" for t in ("runs", *sweep.outputs))
+    print(
+        f"sweep {sweep.name}: {results.finished} of {results.total_runs} runs finished "
+        f"({results.ran} run now, {_format_seconds(results.elapsed_seconds)})\n"
+        f"results in {out}: {tables} (Parquet, one file per run)\n"
+        f"read them with: sim.experiments.load_results({str(out)!r})"
+    )
+    return 0

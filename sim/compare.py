@@ -142,7 +142,7 @@ def compare(scenarios, replicates: int, *, seed: int | None = None, workers: int
         labels += [ZERO_BUDGET] * replicates
     results = _map(_one_run, jobs, workers, progress)
     parts = []
-    for label, frame in zip(labels, results):
+    for label, frame in zip(labels, results, strict=False):
         frame = frame.copy()
         frame.insert(0, "scenario", label)
         parts.append(frame)

@@ -24,7 +24,7 @@ from scipy import special
 from sim.benefits import BenefitTables
 from sim.parameters import ParameterSet
 from sim.rng import Process, uniforms
-from sim.state import DORMANT, STRONG, FundState
+from sim.state import STRONG, FundState
 
 LEVELS = ("region", "province_group", "province", "zone", "mentor")
 SPREAD_LEVELS = ("region", "province_group", "province", "zone")  # partitions of the region

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.benefits import AGE_WIDTH_YEARS, N_AGE, TENURE_WIDTH_YEARS, BenefitTables, benefit_tables
+from sim.benefits import AGE_WIDTH_YEARS, TENURE_WIDTH_YEARS, BenefitTables, benefit_tables
 from sim.development import (
     DevelopmentState,
     Units,
@@ -62,7 +62,7 @@ from sim.parameters import ParameterSet
 from sim.policies import allocate_by_levels, funded_zones, unit_value_seen_by_region
 from sim.rng import run_key
 from sim.state import PROGRAMME_NAMES, STATUS_NAMES, FundState, synthetic_state
-from sim.yearly import begin_year, end_year, join_rate
+from sim.yearly import begin_year, dropout_monthly, end_year, join_rate
 
 AGE_LABELS = ("0_14", "15_24", "25_44", "45_59", "60_69", "70_79", "80_plus")
 
@@ -226,6 +226,138 @@ def decide_money(ctx: YearContext, noise: dict[str, np.ndarray]) -> np.ndarray:
     return allocate_by_levels(ctx.params, ctx.budget_thb, ctx.units, ctx.zone_ok, seen)
 
 
+class Simulation:
+    """One replicate of a scenario, advanced a year at a time.
+
+    `prepare_year()` builds what the policy sees (units, the real value of effort, the
+    funded zones); `run_year(money)` turns a money-per-unit vector into effort, effects and
+    twelve months of fund life, and records the year. `simulate` simply loops the two; the
+    allocator's command and checks stop at any year to look at the state.
+    """
+
+    def __init__(self, scenario, replicate: int = 0, *, seed: int | None = None, geography=None,
+                 outputs: Sequence[str] = ("summary", "fund_years", "unit_years"), members_by_band: bool = False,
+                 budget_multiplier: float = 1.0):
+        self.t0 = time.perf_counter()
+        self.scenario = scenario
+        self.replicate = replicate
+        self.params = params = scenario.params
+        self.geo = geography if geography is not None else geography_for(scenario)
+        self.seed = int(scenario.seed if seed is None else seed)
+        self.key = run_key(self.seed, replicate)
+        self.tables = benefit_tables(params)
+        registry = None
+        if "fund_registry" in scenario.inputs:
+            from sim.registry import load_registry
+
+            registry = load_registry(scenario.inputs["fund_registry"], self.geo)
+        self.start = int(scenario.start_year)
+        self.year = self.start
+        self.state = synthetic_state(self.geo, params, self.start, self.key, registry)
+        end_year(self.state, params, self.tables, self.state.contributions_last_year)  # classify the start
+        self.dev = initial_development_state(self.geo, params, self.start)
+        self.consts = MonthlyConstants.build(params, self.tables).args
+        self.zone_ok = funded_zones(self.geo, params)
+        self.budget = float(params["budget.development_thb_per_year"]) * budget_multiplier
+        self.outputs = set(outputs)
+        self.members_by_band = members_by_band
+        self.summaries: list[dict] = []
+        self.fund_rows: list[pd.DataFrame] = []
+        self.unit_rows: list[pd.DataFrame] = []
+        self._noise = None
+
+    @property
+    def end(self) -> int:
+        return self.start + int(self.scenario.years)
+
+    def prepare_year(self) -> YearContext:
+        """The situation at the start of `self.year`, as the policy sees it."""
+        state, params = self.state, self.params
+        mentors = choose_mentors(state, self.geo, params)
+        units = build_units(self.geo, params, mentors)
+        base_join = join_rate(state, params, np.zeros(state.n))
+        value = real_value(state, params, self.tables, base_join)
+        self._noise = observation_noise(self.key, state.codes, self.year, params)
+        return YearContext(self.year, self.budget, units, state, self.geo, params, self.tables, self.dev, value,
+                           base_join, self.zone_ok, self.key)
+
+    def decide(self, ctx: YearContext) -> np.ndarray:
+        return decide_money(ctx, self._noise)
+
+    def run_year(self, ctx: YearContext, money: np.ndarray) -> None:
+        """Effort, effects, twelve months and the year's records, for a given allocation."""
+        state, params, units, year = self.state, self.params, ctx.units, self.year
+        n = state.n
+        members_start = state.total_members()
+        reserves_start = state.reserves.copy()
+        overhead, effort = money_to_effort(money, units, self.dev, params)
+        zone_over = units.table["overhead_thb"].to_numpy()[units.zone_rows]
+        zone_funded = (money[units.zone_rows] > 0) & (money[units.zone_rows] >= zone_over - 1e-9)
+        effort_funds, building = capacity_building(effort, units, zone_funded, params)
+        weights = spread_weights(units, ctx.value, self._noise, params)
+        effort_sub = effort_to_subdistricts(effort_funds, units, weights)
+        strength = effect_strength(effort_sub, params)
+        yearly = begin_year(state, params, self.tables, year, self.start, self.key, strength)
+        newcomers = yearly.pop("newcomers")
+        rate = join_rate(state, params, params["effects.outreach_join_boost"] * strength)
+        dropout = dropout_monthly(state, params)
+        flows = np.zeros((n, N_FLOWS), np.int64)
+        consts = self.consts
+        for month in range(12):
+            m_index = year * 12 + month
+            month_step(
+                self.key, m_index, state.codes, state.founded, state.active,
+                state.members, state.waiting, state.population, state.reserves, state.generosity,
+                rate, dropout, flows, *consts,
+            )
+            if month == 0 and newcomers.any():
+                _add_founders(state, newcomers, m_index, flows, consts)
+        flows[:, JOINED] += yearly["founders"]
+        update_zone_capacity(self.dev, zone_funded, building, params)
+        end_year(state, params, self.tables, flows[:, CONTRIBUTIONS])
+        if "summary" in self.outputs:
+            self.summaries.append(_summary_row(self.replicate, year, self.start, state, flows, yearly, self.geo,
+                                               units, money, overhead, effort, params))
+        if "fund_years" in self.outputs:
+            self.fund_rows.append(_fund_rows(self.replicate, year, self.geo.subdistricts, self.geo, state, flows,
+                                             yearly, members_start, reserves_start, effort_sub,
+                                             self.members_by_band))
+        if "unit_years" in self.outputs:
+            self.unit_rows.append(_unit_rows(self.replicate, year, units, money, overhead, effort, self.dev))
+        self.year += 1
+
+    def advance_to(self, year: int) -> None:
+        """Run the scenario's own policy until the start of `year`."""
+        while self.year < year:
+            ctx = self.prepare_year()
+            self.run_year(ctx, self.decide(ctx))
+
+    def result(self) -> RunResult:
+        result = RunResult(
+            summary=pd.DataFrame(self.summaries),
+            fund_years=pd.concat(self.fund_rows, ignore_index=True) if self.fund_rows else None,
+            unit_years=pd.concat(self.unit_rows, ignore_index=True) if self.unit_rows else None,
+        )
+        result.manifest = manifest(self.scenario, [self.replicate], self.seed, time.perf_counter() - self.t0)
+        return result
+
+
+def _add_founders(state: FundState, newcomers: np.ndarray, m_index: int, flows: np.ndarray, consts: tuple) -> None:
+    """Founding members join in the first month of the year and wait like any joiner."""
+    state.waiting[:, m_index % state.waiting.shape[1], :] += newcomers
+    paying = newcomers.sum(axis=1)
+    contrib = np.rint(paying * consts[20] * 100).astype(np.int64)
+    other = np.rint(contrib * consts[22]).astype(np.int64)
+    fees = np.rint(paying * consts[21] * 100).astype(np.int64)
+    admin = np.rint((contrib + other + fees) * consts[23]).astype(np.int64)
+    contrib, other, fees, admin = (np.where(state.active, x, 0) for x in (contrib, other, fees, admin))
+    state.reserves += contrib + other + fees - admin
+    flows[:, CONTRIBUTIONS] += contrib
+    flows[:, OTHER_INCOME] += other
+    flows[:, ENTRANCE_FEES] += fees
+    flows[:, ADMIN_COST] += admin
+
+
 def simulate(
     scenario,
     replicate: int = 0,
@@ -242,111 +374,17 @@ def simulate(
     `unit_money_delta` adds baht to named units each year after the policy decides (for
     finite-difference checks of the allocator); `budget_multiplier` scales the budget.
     """
-    t0 = time.perf_counter()
-    params = scenario.params
-    geo = geography if geography is not None else geography_for(scenario)
-    run_seed = int(scenario.seed if seed is None else seed)
-    key = run_key(run_seed, replicate)
-    tables = benefit_tables(params)
-    registry = None
-    if "fund_registry" in scenario.inputs:
-        from sim.registry import load_registry
-
-        registry = load_registry(scenario.inputs["fund_registry"], geo)
-    start = int(scenario.start_year)
-    state = synthetic_state(geo, params, start, key, registry)
-    end_year(state, params, tables, state.contributions_last_year)  # classify the starting funds
-    dev = initial_development_state(geo, params, start)
-    consts = MonthlyConstants.build(params, tables).args
-    zone_ok = funded_zones(geo, params)
-    budget = float(params["budget.development_thb_per_year"]) * budget_multiplier
-    sub = geo.subdistricts
-    n = state.n
-    want_funds = "fund_years" in outputs
-    want_units = "unit_years" in outputs
-    summaries, fund_rows, unit_rows = [], [], []
-    for year in range(start, start + int(scenario.years)):
-        members_start = state.total_members()
-        reserves_start = state.reserves.copy()
-        # 1. the policy allocates the development budget to units
-        mentors = choose_mentors(state, geo, params)
-        units = build_units(geo, params, mentors)
-        base_join = join_rate(state, params, np.zeros(n))
-        value = real_value(state, params, tables, base_join)
-        noise = observation_noise(key, state.codes, year, params)
-        ctx = YearContext(year, budget, units, state, geo, params, tables, dev, value, base_join, zone_ok, key)
-        money = decide_money(ctx, noise)
+    sim = Simulation(scenario, replicate, seed=seed, geography=geography, outputs=outputs,
+                     members_by_band=members_by_band, budget_multiplier=budget_multiplier)
+    while sim.year < sim.end:
+        ctx = sim.prepare_year()
+        money = sim.decide(ctx)
         if unit_money_delta:
-            ids = units.table["unit_id"].to_numpy()
+            ids = ctx.units.table["unit_id"].to_numpy()
             for uid, delta in unit_money_delta.items():
                 money[ids == uid] += delta
-        # 2. units turn money into effort, targeted by what they see of need
-        overhead, effort = money_to_effort(money, units, dev, params)
-        zone_funded = money[units.zone_rows] >= units.table["overhead_thb"].to_numpy()[units.zone_rows] - 1e-9
-        zone_funded &= money[units.zone_rows] > 0
-        effort_funds, building = capacity_building(effort, units, zone_funded, params)
-        weights = spread_weights(units, value, noise, params)
-        effort_sub = effort_to_subdistricts(effort_funds, units, weights)
-        strength = effect_strength(effort_sub, params)
-        # 3. yearly events: development effects, founding, revival, matching
-        yearly = begin_year(state, params, tables, year, start, key, strength)
-        newcomers = yearly.pop("newcomers")
-        rate = join_rate(state, params, params["effects.outreach_join_boost"] * strength)
-        from sim.yearly import dropout_monthly
-
-        dropout = dropout_monthly(state, params)
-        # 4. twelve months in every fund
-        flows = np.zeros((n, N_FLOWS), np.int64)
-        for month in range(12):
-            m_index = year * 12 + month
-            if month == 0 and newcomers.any():
-                slot = m_index % state.waiting.shape[1]
-                # founders join in the first month: they wait like everyone else
-                state.waiting[:, (slot + 0) % state.waiting.shape[1], :] += 0
-                pending = newcomers
-            else:
-                pending = None
-            month_step(
-                key, m_index, state.codes, state.founded, state.active,
-                state.members, state.waiting, state.population, state.reserves, state.generosity,
-                rate, dropout, flows, *consts,
-            )
-            if pending is not None:
-                # joiners of month 0 sit in the slot filled this month: add founders there
-                state.waiting[:, m_index % state.waiting.shape[1], :] += pending
-                paying = pending.sum(axis=1)
-                contrib = np.rint(paying * consts[20] * 100).astype(np.int64)
-                other = np.rint(contrib * consts[22]).astype(np.int64)
-                fees = np.rint(paying * consts[21] * 100).astype(np.int64)
-                admin = np.rint((contrib + other + fees) * consts[23]).astype(np.int64)
-                contrib, other, fees, admin = (np.where(state.active, x, 0) for x in (contrib, other, fees, admin))
-                state.reserves += contrib + other + fees - admin
-                flows[:, CONTRIBUTIONS] += contrib
-                flows[:, OTHER_INCOME] += other
-                flows[:, ENTRANCE_FEES] += fees
-                flows[:, ADMIN_COST] += admin
-        flows[:, JOINED] += yearly["founders"]
-        # 5. zone capacity for next year, status, records
-        update_zone_capacity(dev, zone_funded, building, params)
-        end_year(state, params, tables, flows[:, CONTRIBUTIONS])
-        summaries.append(
-            _summary_row(replicate, year, start, state, flows, yearly, geo, units, money, overhead, effort, params)
-        )
-        if want_funds:
-            fund_rows.append(
-                _fund_rows(replicate, year, sub, geo, state, flows, yearly, members_start, reserves_start,
-                           effort_sub, members_by_band)
-            )
-        if want_units:
-            unit_rows.append(_unit_rows(replicate, year, units, money, overhead, effort, dev))
-    summary = pd.DataFrame(summaries)
-    result = RunResult(
-        summary=summary,
-        fund_years=pd.concat(fund_rows, ignore_index=True) if want_funds else None,
-        unit_years=pd.concat(unit_rows, ignore_index=True) if want_units else None,
-    )
-    result.manifest = manifest(scenario, [replicate], run_seed, time.perf_counter() - t0)
-    return result
+        sim.run_year(ctx, money)
+    return sim.result()
 
 
 def _summary_row(replicate, year, start, state, flows, yearly, geo, units, money, overhead, effort, params) -> dict:
@@ -361,7 +399,7 @@ def _summary_row(replicate, year, start, state, flows, yearly, geo, units, money
     prov_money = np.zeros(len(geo.provinces))
     codes = geo.provinces["province_code"].to_numpy()
     local = np.isin(level, ("province", "zone", "mentor"))
-    for pc, m in zip(units.table["province_code"].to_numpy()[local], money[local]):
+    for pc, m in zip(units.table["province_code"].to_numpy()[local], money[local], strict=False):
         prov_money[np.searchsorted(codes, pc)] += m
     per_capita = prov_money / np.maximum(prov_pop, 1)
     ratio = (per_capita.max() / per_capita.min()) if per_capita.min() > 0 else float("inf")

@@ -88,7 +88,7 @@ def allocate_by_levels(params: ParameterSet, budget: float, units: Units, zone_o
 def unit_value_seen_by_region(units: Units, value: np.ndarray, region_noise: np.ndarray) -> np.ndarray:
     """The need of each unit's area as the region sees it (for the by-need formula)."""
     seen = np.zeros(len(units.table))
-    for level, part in units.cover.items():
+    for _level, part in units.cover.items():
         ok = part >= 0
         seen += np.bincount(part[ok], weights=(value * region_noise)[ok], minlength=len(units.table))
     return seen

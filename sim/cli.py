@@ -68,6 +68,18 @@ def _compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=["en", "th"], default="en", help="language of figures")
 
 
+@command("allocate", "recommend next year's allocation (LP) and export it for planners", "sim.allocate:cli_allocate")
+def _allocate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", help="scenario file or name")
+    p.add_argument("--year", type=int, default=None, help="year to allocate (default: the scenario's start year)")
+    p.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv (constraints go to FILE_constraints.csv)")
+    p.add_argument("--budget", type=float, default=None, help="override the year's budget (THB) for what-if questions")
+    p.add_argument("--lp", default=None, help="also write the model for auditors (MODEL.lp or MODEL.mps)")
+    p.add_argument("--replicate", type=int, default=0, help="simulated replicate whose state is used (default 0)")
+    p.add_argument("--mip", action="store_true", help="let a mixed-integer model choose which units to fund")
+    p.add_argument("--robust", type=int, default=0, metavar="K", help="also a CVaR-robust allocation over K parameter sets")
+
+
 # --- entry point ----------------------------------------------------------------------------
 
 

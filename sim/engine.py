@@ -258,6 +258,7 @@ class Simulation:
         self.dev = initial_development_state(self.geo, params, self.start)
         self.consts = MonthlyConstants.build(params, self.tables).args
         self.zone_ok = funded_zones(self.geo, params)
+        self.budget_multiplier = budget_multiplier
         self.budget = float(params["budget.development_thb_per_year"]) * budget_multiplier
         self.outputs = set(outputs)
         self.members_by_band = members_by_band
@@ -270,8 +271,19 @@ class Simulation:
     def end(self) -> int:
         return self.start + int(self.scenario.years)
 
+    def _apply_schedule(self) -> None:
+        """Parameter changes that start this year (a scenario's `[[schedule]]`)."""
+        if self.year not in getattr(self.scenario, "schedule", {}):
+            return
+        self.params = params = self.scenario.params_in(self.year)
+        self.tables = benefit_tables(params)
+        self.consts = MonthlyConstants.build(params, self.tables).args
+        self.zone_ok = funded_zones(self.geo, params)
+        self.budget = float(params["budget.development_thb_per_year"]) * self.budget_multiplier
+
     def prepare_year(self) -> YearContext:
         """The situation at the start of `self.year`, as the policy sees it."""
+        self._apply_schedule()
         state, params = self.state, self.params
         mentors = choose_mentors(state, self.geo, params)
         units = build_units(self.geo, params, mentors)

@@ -46,7 +46,7 @@ __all__ = [
     "scenario_from_dict",
 ]
 
-RESERVED_KEYS = ("extends", "name", "title", "description", "run", "inputs")
+RESERVED_KEYS = ("extends", "name", "title", "description", "run", "inputs", "schedule")
 RUN_DEFAULTS: dict[str, Any] = {
     "region": "isan",
     "start_year": 2023,
@@ -87,6 +87,15 @@ class Scenario:
     overrides: dict[str, Any] = field(default_factory=dict)
     params: ParameterSet = field(default_factory=default_parameters)
     chain: tuple[Path, ...] = ()
+    schedule: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def params_in(self, year: int) -> ParameterSet:
+        """The parameters in force in `year`: `params` plus every schedule change up to it."""
+        params = self.params
+        for when in sorted(self.schedule):
+            if when <= year:
+                params = params.with_overrides(self.schedule[when], origin=f"{self.name} schedule {when}")
+        return params
 
     def __repr__(self) -> str:
         region = (
@@ -168,6 +177,10 @@ class Scenario:
                 for path, value in self.overrides.items()
             },
             "parameters": self.params.to_dict(),
+            "schedule": [
+                {"year": year, **{k: list(v) if isinstance(v, list | tuple) else v for k, v in changes.items()}}
+                for year, changes in sorted(self.schedule.items())
+            ],
         }
 
 
@@ -425,6 +438,33 @@ class _Layer:
     inputs: dict[str, Path] = field(default_factory=dict)
     overrides: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
+    schedule: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def _check_schedule(value: Any, origin: str, where: str, params: ParameterSet) -> dict[int, dict[str, Any]]:
+    """`[[schedule]]` entries: a year and the parameter changes that start that year."""
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise SimError("[[schedule]] must be a list of tables, each with a year", path=origin, where=where)
+    out: dict[int, dict[str, Any]] = {}
+    for n, entry in enumerate(value, start=1):
+        here = f"schedule entry {n}"
+        if "year" not in entry:
+            raise SimError("missing year (the year the changes start)", path=origin, where=here)
+        year = _check_run_value("start_year", entry["year"], origin, f"{here}: year")
+        if year in out:
+            raise SimError(f"year {year} is scheduled twice", path=origin, where=here)
+        changes = {k: v for k, v in entry.items() if k != "year"}
+        flat = flatten_overrides(changes)
+        if not flat:
+            raise SimError(f"no parameter changes for {year}", path=origin, where=here)
+        coerced = {}
+        for path, v in flat.items():
+            if path not in params.definitions:
+                hint = _hint(path, list(params.definitions))
+                raise SimError(f"unknown parameter {path}{hint}", path=origin, where=here)
+            coerced[path] = params.coerce(path, v, origin=origin, where=f"{here}: {path}")
+        out[year] = coerced
+    return out
 
 
 def _empty_tables(data: Mapping[str, Any], prefix: str = "") -> list[str]:
@@ -454,6 +494,8 @@ def _parse_layer(data: Mapping[str, Any], origin: str, base_dir: Path, text: str
             layer.extends = value
         elif key in ("name", "title", "description"):
             layer.texts[key] = _check_text(key, value, origin, where)
+        elif key == "schedule":
+            layer.schedule = _check_schedule(value, origin, where, params)
         elif key in ("run", "inputs"):
             if not isinstance(value, Mapping):
                 raise SimError(
@@ -514,6 +556,13 @@ def _parse_layer(data: Mapping[str, Any], origin: str, base_dir: Path, text: str
 
 def _check_scenario(scenario: Scenario, origin: str) -> None:
     """Rules linking run settings and parameters."""
+    for year in scenario.schedule:
+        if not scenario.start_year < year <= scenario.end_year:
+            raise SimError(
+                f"scheduled year {year} is outside the run ({scenario.start_year + 1}-{scenario.end_year})",
+                path=origin, where="schedule",
+            )
+        scenario.params_in(year)  # every scheduled combination must itself be valid
     last = scenario.params["start.founded_year_last"]
     if last >= scenario.start_year:
         raise SimError(
@@ -567,10 +616,13 @@ def _resolve(
     run = dict(RUN_DEFAULTS)
     inputs: dict[str, Path] = {}
     overrides: dict[str, Any] = {}
+    schedule: dict[int, dict[str, Any]] = {}
     for layer in reversed(layers):
         run.update(layer.run)
         inputs.update(layer.inputs)
         overrides.update(layer.overrides)
+        for year, changes in layer.schedule.items():
+            schedule[year] = {**schedule.get(year, {}), **changes}
     name = first.texts.get("name") or (path.stem if path is not None else "scenario")
     params = default_parameters().with_overrides(overrides, origin=origin)
     scenario = Scenario(
@@ -587,6 +639,7 @@ def _resolve(
         overrides=overrides,
         params=params,
         chain=tuple(chain),
+        schedule=schedule,
     )
     _check_scenario(scenario, origin)
     return scenario

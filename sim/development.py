@@ -157,13 +157,26 @@ def money_to_effort(money: np.ndarray, units: Units, dev: DevelopmentState, para
     return overhead, above * unit_efficiency(units, dev, params)
 
 
-def real_value(state: FundState, params: ParameterSet, tables: BenefitTables, join_rate: np.ndarray) -> np.ndarray:
-    """People protected that full development effect would add in a sub-district next year.
+def protection_chance(projected_ratio: np.ndarray) -> np.ndarray:
+    """Chance a fund ends the year with a reserve ratio of at least one, given its projection.
 
-    This is the need a perfectly informed unit would target: founding where no fund is,
-    revival where a fund is dormant, and in active funds better governance (fewer leavers),
-    outreach (more joiners) and benefits reined back to what income carries (a weak fund
-    whose members count as protected again).
+    A smooth step from 0 at a projected 0.8 to 1 at 1.2: claims are random, so a projection
+    just above one is not a certainty.
+    """
+    return np.clip((projected_ratio - 0.8) / 0.4, 0.0, 1.0)
+
+
+def real_value(state: FundState, params: ParameterSet, tables: BenefitTables, join_rate: np.ndarray) -> np.ndarray:
+    """Expected extra people protected at the end of next year if development had full effect.
+
+    This is the need a perfectly informed unit would target, estimated channel by channel
+    from the current state with the model's own rules: founding where no fund is (founders
+    are eligible after the six-month wait), revival where a fund is dormant (counting only
+    if its money then covers a year of benefits), and in active funds better governance
+    (fewer leavers, more trust), outreach (joiners of the first half-year become eligible)
+    and benefits reined back to what income carries (a weak fund whose members count as
+    protected again). Each channel counts only what the fund can protect: an under-funded
+    fund's new members are not protected people.
     """
     members = state.total_members().astype(float)
     eligible = state.eligible_members().astype(float)
@@ -172,20 +185,46 @@ def real_value(state: FundState, params: ParameterSet, tables: BenefitTables, jo
     active = state.active
     g = state.governance
     value = np.zeros(state.n)
-    value[unfounded] = params["effects.founding_hazard"] * params["membership.initial_members"] * params["need.unfounded_weight"]
-    value[dormant] = params["effects.revival_hazard"] * eligible[dormant] * params["need.dormant_weight"]
     pop = state.population.sum(axis=1).astype(float)
-    coverage = members / np.maximum(pop, 1)
-    saturation = np.clip(1 - coverage / params["membership.coverage_ceiling"], 0, 1)
-    outreach = params["effects.outreach_join_boost"] * join_rate * (pop - members).clip(0) * saturation
-    governance = params["effects.governance_gain"] * (1 - g) * members * (
-        params["membership.dropout_rate"] * params["membership.dropout_weak_factor"] + params["membership.join_rate"]
+    founders = np.minimum(params["membership.initial_members"], 0.9 * pop)
+    value[unfounded] = (
+        (1 - params["founding.baseline_hazard"]) * params["effects.founding_hazard"] * founders[unfounded]
+        * params["need.unfounded_weight"]
     )
+    # next year's money, per fund, at the current and at a reined-in benefit level
+    contribution = params["contribution.member_thb_per_year"]
+    income = members * contribution * (
+        1 + params["contribution.other_income_ratio"] + params["matching.pot_ratio"]
+        + np.where(state.local_support, params["local_gov.thb_per_member"] / contribution, 0.0)
+    ) * (1 - params["finance.admin_cost_share"])
+    standard = standard_benefit_per_member(state, tables) * members
     sust = sustainable_generosity(state, params, tables)
-    excess = np.clip((state.generosity - sust) / np.maximum(state.generosity, 1e-9), 0, 1)
-    weak = state.reserve_ratio < params["status.weak_ratio"]
-    protection = params["effects.generosity_restrain"] * excess * eligible * np.where(weak, 1.0, 0.2)
-    value[active] = (outreach + governance + protection)[active]
+    reserves = state.reserves / 100.0
+
+    def projected(gen: np.ndarray) -> np.ndarray:
+        cost = np.maximum(gen * standard, 1.0)
+        return (reserves + income - cost) / cost
+
+    chance_now = protection_chance(projected(state.generosity))
+    gen_revived = np.minimum(state.generosity, sust)
+    value[dormant] = (
+        (1 - params["status.revival_hazard"]) * params["effects.revival_hazard"] * eligible
+        * protection_chance(projected(gen_revived)) * params["need.dormant_weight"]
+    )[dormant]
+    saturation = np.clip(1 - members / np.maximum(pop, 1) / params["membership.coverage_ceiling"], 0, 1)
+    non_members = np.maximum(pop - members, 0)
+    graduating = max(12 - int(params["finance.waiting_months"]), 0) / 12 / 2  # joiners eligible by year end
+    joins = join_rate * non_members * saturation
+    outreach = params["effects.outreach_join_boost"] * joins * graduating
+    d_gov = params["effects.governance_gain"] * (1 - g)
+    floor = params["membership.trust_floor"]
+    trust = floor + (1 - floor) * g
+    kept = members * params["membership.dropout_rate"] * params["membership.dropout_weak_factor"] * d_gov * 0.5
+    more_joins = joins * (1 - floor) * d_gov / np.maximum(trust, 1e-9) * graduating
+    excess = np.maximum(state.generosity - sust, 0.0)
+    gen_reined = state.generosity - params["effects.generosity_restrain"] * excess
+    reined = eligible * np.maximum(protection_chance(projected(gen_reined)) - chance_now, 0.0)
+    value[active] = (chance_now * (outreach + kept + more_joins) + reined)[active]
     return np.maximum(value, 0.0)
 
 

@@ -42,7 +42,7 @@ def lp_vs_simulation(scenario, *, year: int | None = None, replicates: int = 6, 
         sim.advance_to(year)
         ctx = sim.prepare_year()
         money = sim.decide(ctx)
-        x, slopes = unit_curves(ctx, int(ctx.params["policy.lp.breakpoints"]))
+        x, slopes = unit_curves(ctx, 48)  # fine curve: the marginal value at the policy's money
         table = ctx.units.table
         over = table["overhead_thb"].to_numpy(float)
         chosen = np.flatnonzero(table["level"].isin(levels).to_numpy() & (money >= over) & (money > 0))[:max_units]

@@ -80,6 +80,22 @@ def _allocate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--robust", type=int, default=0, metavar="K", help="also a CVaR-robust allocation over K parameter sets")
 
 
+@command("sweep", "run a parameter sweep (local processes, or a Dask cluster); resumes if re-run", "sim.experiments.sweep:cli_sweep")
+def _sweep(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="sweep file (TOML)")
+    p.add_argument("--out", default=None, help="output folder (default results/SWEEP_NAME); re-running resumes")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786")
+    p.add_argument("--limit", type=int, default=None, help="run only the first N points (all their replicates)")
+
+
+@command("answer", "the province-versus-zone answer: zone-share sweep, optimum, break-even frontier", "sim.zone_answer:cli_answer")
+def _answer(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="results/answer", help="output folder (default results/answer); re-running resumes")
+    p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="local processes")
+    p.add_argument("--quick", action="store_true", help="a small version (two provinces, few replicates) to try it out")
+
+
 # --- entry point ----------------------------------------------------------------------------
 
 

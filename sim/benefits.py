@@ -68,31 +68,35 @@ def stay_tables(params: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
 
 
 def year_cap_factors(params: ParameterSet, probs: np.ndarray, pay: np.ndarray) -> np.ndarray:
-    """E[min(sum of a year's stay pay, cap)] / E[sum] for each age band (Poisson admissions)."""
-    per_night = params["benefits.hospital.per_night_thb"]
+    """E[min(sum of a year's stay pay, cap)] / E[sum] for each age band (Poisson admissions).
+
+    Computed exactly by convolution on a grid of the greatest common divisor of the per-night
+    amount and the two caps (whole baht), so caps that are not multiples of a night are exact.
+    """
     cap = params["benefits.hospital.per_year_cap_thb"]
     rate = params["demography.admissions_per_1000"] / 1000.0
-    grid = int(np.ceil(cap / per_night)) + 1  # amounts in per-night units, capped
-    units = np.rint(pay / per_night).astype(int)
+    amounts = [int(round(a)) for a in (params["benefits.hospital.per_night_thb"], params["benefits.hospital.per_stay_cap_thb"], cap)]
+    step = max(int(np.gcd.reduce([a for a in amounts if a > 0] or [1])), 1)
+    grid = int(np.ceil(cap / step))  # amounts in grid units, capped at the yearly cap
+    units = np.minimum(np.rint(pay / step).astype(int), grid)
+    total = np.minimum(np.arange(grid + 1) * step, cap)
     factors = np.ones(N_AGE)
     for a in range(N_AGE):
-        if rate[a] <= 0:
+        expected_uncapped = rate[a] * float(probs[a] @ pay)
+        if expected_uncapped <= 0:
             continue
         one = np.zeros(grid + 1)
-        for k, u in enumerate(units):
-            one[min(u, grid)] += probs[a, k]
+        np.add.at(one, units, probs[a])
         dist = np.zeros(grid + 1)
-        dist[0] = 1.0  # distribution of the capped running total, after n stays
+        dist[0] = 1.0  # distribution of the capped running total after n stays
         expected_capped = 0.0
         n_max = int(stats.poisson.ppf(1 - 1e-12, rate[a])) + 2
         for n in range(1, n_max + 1):
-            nxt = np.convolve(dist, one)[: grid + 1]
-            nxt[grid] += np.convolve(dist, one)[grid + 1 :].sum()
-            dist = nxt
-            total = np.minimum(np.arange(grid + 1) * per_night, cap)
+            full = np.convolve(dist, one)
+            dist = full[: grid + 1].copy()
+            dist[grid] += full[grid + 1 :].sum()
             expected_capped += stats.poisson.pmf(n, rate[a]) * float(dist @ total)
-        expected_uncapped = rate[a] * float(probs[a] @ pay)
-        factors[a] = expected_capped / expected_uncapped if expected_uncapped > 0 else 1.0
+        factors[a] = expected_capped / expected_uncapped
     return factors
 
 

@@ -78,7 +78,7 @@ EXPECTED_ERRORS = {
 
 
 def test_the_six_scenarios_are_shipped():
-    assert sorted(p.stem for p in SHIPPED.glob("*.toml")) == sorted(SHIPPED_NAMES)
+    assert set(SHIPPED_NAMES) <= {p.stem for p in SHIPPED.glob("*.toml")}
 
 
 @pytest.mark.parametrize("name", SHIPPED_NAMES)

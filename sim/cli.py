@@ -96,6 +96,22 @@ def _answer(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="a small version (two provinces, few replicates) to try it out")
 
 
+@command("plot", "draw the figures of a results folder", "sim.plots:cli_plot")
+def _plot(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results_dir", help="a folder written by run, compare or sweep")
+    p.add_argument("--lang", choices=["en", "th"], default="en", help="language of the figures")
+    p.add_argument("--out", default=None, help="folder for the figures (default RESULTS_DIR/figures)")
+
+
+@command("figures", "regenerate the README figures under results/figures/", "sim.plots:cli_figures")
+def _figures(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="results/figures", help="folder for the figures (default results/figures)")
+    p.add_argument("--lang", choices=["en", "th"], default="en", help="language of the figures")
+    p.add_argument("--years", type=int, default=5, help="years simulated (default 5)")
+    p.add_argument("--replicates", type=int, default=5, help="replicates per scenario and sweep point (default 5)")
+    p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="local processes")
+
+
 # --- entry point ----------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import numba
 import numpy as np
 import pytest
 from reference_model import FundSetup, Rates, simulate_fund
@@ -35,10 +36,22 @@ from scipy import stats
 
 from sim.benefits import benefit_tables
 from sim.engine import MonthlyConstants
-from sim.monthly import DIED, FUNERAL, HOSPITAL, N_FLOWS, month_step
 from sim.monthly import BENEFIT_FLOWS as BENEFITS
+from sim.monthly import DIED, FUNERAL, HOSPITAL, N_FLOWS, month_step
 from sim.parameters import default_parameters
 from sim.rng import run_key
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_numba_thread():
+    """Run the compiled step on one thread: with pytest-xdist workers (and other jobs) sharing
+    the cores, numba's parallel loop over funds oversubscribes them and runs several times slower.
+    Results do not depend on the thread count (test_engine_laws checks this)."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)
+
 
 N_SEEDS = 600
 MONTHS = 24
@@ -163,7 +176,7 @@ def test_starting_states_match_between_models():
         assert out.reserves_end == fund.reserves_satang
 
 
-def test_cohort_engine_matches_individual_reference():
+def test_cohort_engine_matches_individual_reference(record_property):
     pvals, samples = {}, {}
     for i, name in enumerate(SETUPS):
         eng = engine_samples(name)
@@ -171,6 +184,7 @@ def test_cohort_engine_matches_individual_reference():
         pvals[name] = p_values(eng, ref)
         samples[name] = (eng, ref)
     print("\nKS p-values, cohort engine vs individual reference:\n" + table(pvals))
+    record_property("ks_p_values", table(pvals))
     # the situations are what they claim to be (else the comparison proves little)
     eng, ref = samples["insolvent"]
     for s in (eng, ref):
@@ -183,13 +197,14 @@ def test_cohort_engine_matches_individual_reference():
     assert worst > THRESHOLD, f"cohort engine differs from the individual reference:\n{table(pvals)}"
 
 
-def test_wrong_waiting_variant_is_detected():
+def test_wrong_waiting_variant_is_detected(record_property):
     """Waiting as a random monthly rate (not exactly 6 months) must fail the same comparison."""
     pvals = {}
     for i, name in enumerate(SETUPS):
         wrong = reference_runs(setup(name), PARAMS, N_SEEDS, seed=2000 + i, waiting="random")
         pvals[name] = p_values(engine_samples(name), wrong)
     print("\nKS p-values, cohort engine vs WRONG reference (random waiting):\n" + table(pvals))
+    record_property("ks_p_values_wrong_variant", table(pvals))
     worst = min(p for row in pvals.values() for p in row.values())
     assert worst < THRESHOLD, f"the wrong waiting rule was not detected:\n{table(pvals)}"
     assert pvals["joiners"]["eligible_end"] < THRESHOLD

@@ -1,9 +1,9 @@
 """Experiments: parameter sweeps over any model function, run by any executor.
 
-Layered bottom-up, each module importing only those above it in this list:
+Layered bottom-up, each module importing only those before it in this list:
 designs (parameters, points) → runs (RunSpec, seeds) → store (the folder on disk) →
-worker (one run) → sensitivity (SALib) → results (reading back) → executors (running many)
-→ sweepfile (TOML) → sweep (the `Sweep` object and the CLI entry).
+worker (one run) → cluster (Dask, imported only when asked) → executors (running many) →
+sensitivity (SALib) → results (reading back) → sweepfile (TOML) → sweep (`Sweep`, CLI entry).
 
 The model is any importable function ``RunSpec -> dict[str, DataFrame]``; the engine's is
 ``sim.engine:run_spec``, resolved only when a sweep runs.

@@ -32,15 +32,26 @@ SAMPLING_KINDS = (LATIN_HYPERCUBE, SOBOL, MORRIS)
 
 # Columns the experiment machinery writes itself; a parameter path may not shadow them.
 RESERVED_COLUMNS = frozenset(
-    {"point_id", "run_id", "replicate", "seed", "sweep", "scenario", "version", "status",
-     "wall_seconds"}
+    {
+        "point_id",
+        "run_id",
+        "replicate",
+        "seed",
+        "sweep",
+        "scenario",
+        "version",
+        "status",
+        "wall_seconds",
+    }
 )
 _PATH_PATTERN = re.compile(r"^[A-Za-z_][\w-]*(\.[\w-]+)*$")
 
 
 def _check_path(path: Any) -> None:
     if not isinstance(path, str) or not _PATH_PATTERN.match(path):
-        raise SimError(f"parameter path must be dotted names like 'policy.zone_share', got {path!r}")
+        raise SimError(
+            f"parameter path must be dotted names like 'policy.zone_share', got {path!r}"
+        )
     if path in RESERVED_COLUMNS:
         raise SimError(f"parameter path {path!r} is a reserved column name")
 
@@ -50,7 +61,9 @@ def _is_number(value: Any) -> bool:
 
 
 def _check_levels_count(path: str, levels: int | None) -> None:
-    if levels is not None and (isinstance(levels, bool) or not isinstance(levels, int) or levels < 2):
+    if levels is not None and (
+        isinstance(levels, bool) or not isinstance(levels, int) or levels < 2
+    ):
         raise SimError(f"{path}: levels must be an integer of at least 2, got {levels!r}")
 
 
@@ -174,7 +187,9 @@ class Levels:
         if all(_is_number(v) for v in values):
             if not all(math.isfinite(v) for v in values):
                 raise SimError(f"{self.path}: levels must be finite numbers")
-        elif not (all(isinstance(v, str) for v in values) or all(isinstance(v, bool) for v in values)):
+        elif not (
+            all(isinstance(v, str) for v in values) or all(isinstance(v, bool) for v in values)
+        ):
             raise SimError(
                 f"{self.path}: levels must be all numbers, all strings or all booleans, got {list(values)!r}"
             )
@@ -244,30 +259,52 @@ class DesignSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in DESIGN_KINDS:
-            raise SimError(f"unknown design kind {self.kind!r}; choose one of {', '.join(DESIGN_KINDS)}",
-                           where="design.kind")
+            raise SimError(
+                f"unknown design kind {self.kind!r}; choose one of {', '.join(DESIGN_KINDS)}",
+                where="design.kind",
+            )
         if self.kind in SAMPLING_KINDS:
             if self.samples is None:
                 raise SimError(f"a {self.kind} design needs `samples`", where="design.samples")
             minimum = 2 if self.kind == MORRIS else 1
-            if isinstance(self.samples, bool) or not isinstance(self.samples, int) or self.samples < minimum:
-                raise SimError(f"must be an integer of at least {minimum}, got {self.samples!r}",
-                               where="design.samples")
+            if (
+                isinstance(self.samples, bool)
+                or not isinstance(self.samples, int)
+                or self.samples < minimum
+            ):
+                raise SimError(
+                    f"must be an integer of at least {minimum}, got {self.samples!r}",
+                    where="design.samples",
+                )
         elif self.samples is not None:
-            raise SimError("a full_factorial design runs every combination of levels; "
-                           "`samples` does not apply", where="design.samples")
+            raise SimError(
+                "a full_factorial design runs every combination of levels; "
+                "`samples` does not apply",
+                where="design.samples",
+            )
         if self.levels is not None:
             if self.kind != FULL_FACTORIAL:
-                raise SimError(f"only a full_factorial design uses `levels`, not {self.kind}",
-                               where="design.levels")
+                raise SimError(
+                    f"only a full_factorial design uses `levels`, not {self.kind}",
+                    where="design.levels",
+                )
             _check_levels_count("design", self.levels)
-        if (isinstance(self.grid_levels, bool) or not isinstance(self.grid_levels, int)
-                or self.grid_levels < 2 or self.grid_levels % 2):
-            raise SimError(f"must be an even integer of at least 2, got {self.grid_levels!r}",
-                           where="design.grid_levels")
-        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)
-                                      or self.seed < 0):
-            raise SimError(f"must be a non-negative integer, got {self.seed!r}", where="design.seed")
+        if (
+            isinstance(self.grid_levels, bool)
+            or not isinstance(self.grid_levels, int)
+            or self.grid_levels < 2
+            or self.grid_levels % 2
+        ):
+            raise SimError(
+                f"must be an even integer of at least 2, got {self.grid_levels!r}",
+                where="design.grid_levels",
+            )
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
+        ):
+            raise SimError(
+                f"must be a non-negative integer, got {self.seed!r}", where="design.seed"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"kind": self.kind}
@@ -329,13 +366,15 @@ def sample_unit(parameters: Sequence[Parameter], spec: DesignSpec, seed: int) ->
     if spec.kind == SOBOL:
         from SALib.sample import sobol
 
-        return sobol.sample(unit_problem(parameters), spec.samples,
-                            calc_second_order=spec.second_order, seed=seed)
+        return sobol.sample(
+            unit_problem(parameters), spec.samples, calc_second_order=spec.second_order, seed=seed
+        )
     if spec.kind == MORRIS:
         from SALib.sample import morris
 
-        return morris.sample(unit_problem(parameters), spec.samples,
-                             num_levels=spec.grid_levels, seed=seed)
+        return morris.sample(
+            unit_problem(parameters), spec.samples, num_levels=spec.grid_levels, seed=seed
+        )
     raise SimError(f"{spec.kind} is not a sampling design", where="design.kind")
 
 
@@ -368,22 +407,25 @@ def latin_hypercube(parameters: Sequence[Parameter], samples: int, seed: int) ->
     return points_from_unit(parameters, sample_unit(parameters, spec, seed))
 
 
-def sobol(parameters: Sequence[Parameter], samples: int, seed: int,
-          second_order: bool = False) -> pd.DataFrame:
+def sobol(
+    parameters: Sequence[Parameter], samples: int, seed: int, second_order: bool = False
+) -> pd.DataFrame:
     """Saltelli's extension of the Sobol' sequence (SALib), for Sobol indices."""
     spec = DesignSpec(SOBOL, samples=samples, second_order=second_order)
     return points_from_unit(parameters, sample_unit(parameters, spec, seed))
 
 
-def morris(parameters: Sequence[Parameter], trajectories: int, seed: int,
-           grid_levels: int = 4) -> pd.DataFrame:
+def morris(
+    parameters: Sequence[Parameter], trajectories: int, seed: int, grid_levels: int = 4
+) -> pd.DataFrame:
     """Morris trajectories (SALib), for elementary-effects screening."""
     spec = DesignSpec(MORRIS, samples=trajectories, grid_levels=grid_levels)
     return points_from_unit(parameters, sample_unit(parameters, spec, seed))
 
 
-def make_design(parameters: Sequence[Parameter], spec: DesignSpec,
-                seed: int) -> tuple[pd.DataFrame, np.ndarray | None]:
+def make_design(
+    parameters: Sequence[Parameter], spec: DesignSpec, seed: int
+) -> tuple[pd.DataFrame, np.ndarray | None]:
     """The points of any design, and their unit coordinates (None for a full factorial).
 
     `seed` is used when the spec has none of its own.

@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from sim.errors import SimError
 from sim.experiments import store
 from sim.experiments.runs import ModelFn, RunSpec
-from sim.experiments.worker import THREAD_ENV_VARS, execute_run, init_worker
+from sim.experiments.worker import THREAD_ENV_VARS, Job, execute_run, init_worker
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -49,21 +49,12 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-@dataclass
-class _Job:
-    """What every run of this sweep shares, sent along with each RunSpec."""
-
-    model: str | ModelFn
-    out: str
-    record: dict[str, Any]
-
-
 class InProcessBackend:
     """workers=1: runs happen in this process, one at a time (easy to debug)."""
 
     window = 1
 
-    def __init__(self, job: _Job):
+    def __init__(self, job: Job):
         self.job = job
 
     def submit(self, spec: RunSpec) -> cf.Future:
@@ -87,14 +78,24 @@ class InProcessBackend:
 class FuturesBackend:
     """Any `concurrent.futures.Executor`; a process pool we start is also ours to stop."""
 
-    def __init__(self, job: _Job, executor: cf.Executor, window: int, owned: bool = False):
+    def __init__(
+        self,
+        job: Job,
+        executor: cf.Executor,
+        window: int,
+        owned: bool = False,
+        cleanup: ExitStack | None = None,
+    ):
         self.job = job
         self.executor = executor
         self.window = window
         self.owned = owned
+        self._cleanup = cleanup or ExitStack()
 
     def submit(self, spec: RunSpec) -> cf.Future:
-        return self.executor.submit(execute_run, self.job.model, spec, self.job.out, self.job.record)
+        return self.executor.submit(
+            execute_run, self.job.model, spec, self.job.out, self.job.record
+        )
 
     def wait_some(self, pending: set[Any]) -> Iterable[Any]:
         done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
@@ -124,60 +125,7 @@ class FuturesBackend:
     def close(self) -> None:
         if self.owned:
             self.executor.shutdown(wait=True)
-
-
-class _OneBlasThread:
-    """Dask worker plugin: one BLAS/OpenMP thread per worker, also on workers that join later."""
-
-    name = "welfare-sim-one-blas-thread"
-
-    def setup(self, worker: Any) -> None:
-        for var in THREAD_ENV_VARS:
-            os.environ[var] = "1"
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(limits=1)
-
-    def teardown(self, worker: Any) -> None:
-        pass
-
-
-class DaskBackend:
-    """A `dask.distributed` cluster: submit each run, collect them as they complete."""
-
-    def __init__(self, job: _Job, client: Any, owned: bool = False):
-        from distributed import WorkerPlugin, as_completed
-
-        self.job = job
-        self.client = client
-        self.owned = owned
-        threads = sum(client.nthreads().values()) or 1
-        self.window = max(4, 2 * threads)
-        self._completed = as_completed()
-        plugin = type("OneBlasThread", (_OneBlasThread, WorkerPlugin), {})()
-        try:
-            client.register_plugin(plugin, name=_OneBlasThread.name)
-        except Exception:  # the plugin is a courtesy; Dask's nanny already sets these variables
-            pass
-
-    def submit(self, spec: RunSpec) -> Any:
-        future = self.client.submit(
-            execute_run, self.job.model, spec, self.job.out, self.job.record,
-            pure=False, retries=2,
-        )
-        self._completed.add(future)
-        return future
-
-    def wait_some(self, pending: set[Any]) -> Iterable[Any]:
-        return [next(self._completed)]
-
-    def abort(self, pending: set[Any], now: bool) -> None:
-        if pending:
-            self.client.cancel(list(pending))
-
-    def close(self) -> None:
-        if self.owned:
-            self.client.close()
+        self._cleanup.close()
 
 
 @contextmanager
@@ -196,43 +144,66 @@ def _single_thread_env() -> Iterator[None]:
 
 
 def _is_dask_client(obj: Any) -> bool:
-    return type(obj).__module__.startswith("distributed") and hasattr(obj, "submit") and hasattr(obj, "nthreads")
+    return (
+        type(obj).__module__.startswith("distributed")
+        and hasattr(obj, "submit")
+        and hasattr(obj, "nthreads")
+    )
 
 
-def make_backend(model: str | ModelFn, out: Path, record: dict[str, Any], workers: int,
-                 scheduler: Any = None, executor: cf.Executor | None = None) -> Backend:
+def make_backend(
+    model: str | ModelFn,
+    out: Path,
+    record: dict[str, Any],
+    workers: int,
+    scheduler: Any = None,
+    executor: cf.Executor | None = None,
+) -> Backend:
     """Pick the executor: a Dask client or address, a given executor, a pool, or in-process."""
-    job = _Job(model, str(out), record)
+    job = Job(model, str(out), record)
     if executor is not None and _is_dask_client(executor):
         scheduler, executor = executor, None
     if scheduler is not None:
         if isinstance(scheduler, str):
             from distributed import Client
 
+            from sim.experiments.cluster import DaskBackend
+
             try:
                 client = Client(scheduler, timeout="20s")
             except OSError as err:
-                raise SimError(f"cannot reach the Dask scheduler at {scheduler}: {err}",
-                               where="scheduler") from None
+                raise SimError(
+                    f"cannot reach the Dask scheduler at {scheduler}: {err}", where="scheduler"
+                ) from None
             return DaskBackend(job, client, owned=True)
         if not _is_dask_client(scheduler):
-            raise SimError(f"expected a Dask address or Client, got {type(scheduler).__name__}",
-                           where="scheduler")
+            raise SimError(
+                f"expected a Dask address or Client, got {type(scheduler).__name__}",
+                where="scheduler",
+            )
+        from sim.experiments.cluster import DaskBackend
+
         return DaskBackend(job, scheduler)
     if executor is not None:
         if not isinstance(executor, cf.Executor):
-            raise SimError(f"expected a concurrent.futures.Executor, got {type(executor).__name__}",
-                           where="executor")
+            raise SimError(
+                f"expected a concurrent.futures.Executor, got {type(executor).__name__}",
+                where="executor",
+            )
         window = 2 * (getattr(executor, "_max_workers", None) or os.cpu_count() or 2)
         return FuturesBackend(job, executor, window)
     if workers == 1:
         return InProcessBackend(job)
+    # Workers start as runs are submitted, so the variables stay set until the pool closes;
+    # "spawn" because forking a parent with threads (progress bar, Dask, notebooks) can hang.
+    cleanup = ExitStack()
+    cleanup.enter_context(_single_thread_env())
     pool = cf.ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=init_worker,
     )
-    return FuturesBackend(job, pool, window=2 * workers, owned=True)
+    return FuturesBackend(job, pool, window=2 * workers, owned=True, cleanup=cleanup)
 
 
 @dataclass
@@ -245,9 +216,18 @@ class Outcome:
 def _progress_bar(total: int, initial: int, progress: bool | None, desc: str) -> Any:
     from tqdm.auto import tqdm
 
-    disable = (not sys.stderr.isatty()) if progress is None else not progress
-    return tqdm(total=total, initial=initial, unit="run", desc=desc, disable=disable,
-                dynamic_ncols=True, file=sys.stderr)
+    if progress is None:  # a terminal or a notebook, not a log file
+        progress = sys.stderr.isatty() or "ipykernel" in sys.modules
+    disable = not progress
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="run",
+        desc=desc,
+        disable=disable,
+        dynamic_ncols=True,
+        file=sys.stderr,
+    )
 
 
 def _record_failure(out: Path, spec_run_id: str, err: BaseException) -> Path:
@@ -260,8 +240,16 @@ def _record_failure(out: Path, spec_run_id: str, err: BaseException) -> Path:
     return path
 
 
-def drive(backend: Backend, runs: Iterator[RunSpec], *, out: Path, total: int, already: int,
-          progress: bool | None = None, desc: str = "sweep") -> Outcome:
+def drive(
+    backend: Backend,
+    runs: Iterator[RunSpec],
+    *,
+    out: Path,
+    total: int,
+    already: int,
+    progress: bool | None = None,
+    desc: str = "sweep",
+) -> Outcome:
     """Feed runs to the backend, a window at a time, until all are done or one fails.
 
     Raises :class:`RunFailed` on the first failing run and :class:`SweepInterrupted` on
@@ -286,23 +274,23 @@ def drive(backend: Backend, runs: Iterator[RunSpec], *, out: Path, total: int, a
             bar.update(1)
 
     try:
-        for spec in runs:
-            while len(pending) >= backend.window and failure is None:
+        try:
+            for spec in runs:
+                while len(pending) >= backend.window and failure is None:
+                    collect()
+                if failure is not None:
+                    break
+                pending[backend.submit(spec)] = spec.run_id
+            while pending and failure is None:
                 collect()
-            if failure is not None:
-                break
-            pending[backend.submit(spec)] = spec.run_id
-        while pending and failure is None:
-            collect()
-    except KeyboardInterrupt:
-        backend.abort(set(pending), now=True)
+        except KeyboardInterrupt:
+            backend.abort(set(pending), now=True)
+            raise
+        if failure is not None:  # stop cleanly: runs already running may still finish
+            backend.abort(set(pending), now=False)
+    finally:
         bar.close()
         backend.close()
-        raise
-    if failure is not None:  # stop cleanly: runs already running may still finish
-        backend.abort(set(pending), now=False)
-    bar.close()
-    backend.close()
     if failure is not None:
         run_id, err = failure
         where = _record_failure(out, run_id, err)

@@ -6,6 +6,7 @@ sweep is still writing, or after it was interrupted.
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,10 @@ class Results:
         """One output table of every finished run, in run order."""
         outputs = self.definition.get("outputs", [])
         if name not in outputs:
-            raise SimError(f"this sweep did not write {name!r} (outputs: {', '.join(outputs)})",
-                           path=str(self.out))
+            raise SimError(
+                f"this sweep did not write {name!r} (outputs: {', '.join(outputs)})",
+                path=str(self.out),
+            )
         ids = store.finished_run_ids(self.out)
         return _sorted(store.read_tables([store.table_file(self.out, name, r) for r in ids]))
 
@@ -84,8 +87,14 @@ class Results:
         keep = ["run_id", "seed", *(p["path"] for p in self.definition["parameters"])]
         return frame.merge(self.runs[keep], on="run_id", how="left", validate="many_to_one")
 
-    def analyze(self, metric: str, year: int | None = None, *, conf_level: float = 0.95,
-                seed: int | None = 0) -> pd.DataFrame:
+    def analyze(
+        self,
+        metric: str,
+        year: int | None = None,
+        *,
+        conf_level: float = 0.95,
+        seed: int | None = 0,
+    ) -> pd.DataFrame:
         """Sensitivity indices of `metric` (summary column) at `year` (default the last).
 
         Morris indices for a morris design, Sobol indices for a sobol design; the metric is
@@ -93,19 +102,37 @@ class Results:
         """
         spec = DesignSpec(**self.definition["design"])
         if spec.kind not in (MORRIS, SOBOL):
-            raise SimError(f"sensitivity analysis needs a morris or sobol design, not {spec.kind}",
-                           where="analyze")
+            raise SimError(
+                f"sensitivity analysis needs a morris or sobol design, not {spec.kind}",
+                where="analyze",
+            )
         parameters = [parameter_from_dict(p) for p in self.definition["parameters"]]
         means = sensitivity.point_means(self.summary, metric, year)
         y = sensitivity.check_complete(means, len(self.manifest["points"]))
-        if spec.kind == MORRIS:
-            table = sensitivity.morris_indices(
-                parameters, np.asarray(self.manifest["unit"]), y, grid_levels=spec.grid_levels,
-                metric=metric, conf_level=conf_level, seed=seed)
-        else:
-            table = sensitivity.sobol_indices(
-                parameters, y, samples=spec.samples, second_order=spec.second_order,
-                metric=metric, conf_level=conf_level, seed=seed)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", sensitivity.UnstableIndicesWarning)
+            if spec.kind == MORRIS:
+                table = sensitivity.morris_indices(
+                    parameters,
+                    np.asarray(self.manifest["unit"]),
+                    y,
+                    grid_levels=spec.grid_levels,
+                    metric=metric,
+                    conf_level=conf_level,
+                    seed=seed,
+                )
+            else:
+                table = sensitivity.sobol_indices(
+                    parameters,
+                    y,
+                    samples=spec.samples,
+                    second_order=spec.second_order,
+                    metric=metric,
+                    conf_level=conf_level,
+                    seed=seed,
+                )
+        for warning in caught:  # point at the notebook line that asked, not at this file
+            warnings.warn(warning.message, warning.category, stacklevel=2)
         chosen = year
         if chosen is None and "year" in self.summary.columns:
             chosen = int(self.summary["year"].max())

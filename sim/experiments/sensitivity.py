@@ -2,9 +2,11 @@
 
 Works on plain arrays and frames, so it can be checked against functions with known answers
 (Ishigami, linear models) without running a sweep. Results are tidy tables, one row per
-parameter and index, with a `reliable` flag: indices from too small a sample, or with a
-confidence interval wider than the index itself, are flagged and warned about rather than
-silently reported.
+parameter and index, with a `reliable` flag: indices from too small a sample (Sobol N < 64,
+Morris < 10 trajectories), or whose confidence half-width is wider than the index itself, are
+flagged and warned about rather than silently reported. A floor on the half-width (0.1 for
+Sobol, 5% of the largest mu_star for Morris) keeps a parameter that truly does nothing from
+being flagged merely because its index is zero.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ def point_means(summary: pd.DataFrame, metric: str, year: int | None = None) -> 
     widens the confidence intervals a little.
     """
     if metric not in summary.columns:
-        options = ", ".join(c for c in summary.columns if c not in ("run_id", "point_id", "replicate"))
+        options = ", ".join(
+            c for c in summary.columns if c not in ("run_id", "point_id", "replicate")
+        )
         raise SimError(f"no metric {metric!r} in the results; available: {options}", where="metric")
     frame = summary
     if "year" in frame.columns:
@@ -50,7 +54,9 @@ def point_means(summary: pd.DataFrame, metric: str, year: int | None = None) -> 
 
 
 def _flag(values: pd.DataFrame, small: str | None, floor: float) -> pd.DataFrame:
-    wide = values["conf"].notna() & (values["conf"] > values["value"].abs()) & (values["conf"] > floor)
+    wide = (
+        values["conf"].notna() & (values["conf"] > values["value"].abs()) & (values["conf"] > floor)
+    )
     notes = []
     for is_wide in wide:
         parts = [small] if small else []
@@ -96,16 +102,25 @@ def morris_indices(
     problem = unit_problem(parameters)
     y = np.asarray(y, dtype=float)
     trajectories = len(y) // (len(parameters) + 1)
-    si = morris.analyze(problem, np.asarray(unit, dtype=float), y, num_levels=grid_levels,
-                        conf_level=conf_level, seed=seed)
+    si = morris.analyze(
+        problem,
+        np.asarray(unit, dtype=float),
+        y,
+        num_levels=grid_levels,
+        conf_level=conf_level,
+        seed=seed,
+    )
     rows = []
     for j, p in enumerate(parameters):
         rows.append((metric, p.path, "mu_star", si["mu_star"][j], si["mu_star_conf"][j]))
         rows.append((metric, p.path, "mu", si["mu"][j], np.nan))
         rows.append((metric, p.path, "sigma", si["sigma"][j], np.nan))
     table = pd.DataFrame(rows, columns=COLUMNS[:5]).astype({"value": float, "conf": float})
-    small = (f"{trajectories} trajectories < {MIN_MORRIS_TRAJECTORIES}"
-             if trajectories < MIN_MORRIS_TRAJECTORIES else None)
+    small = (
+        f"{trajectories} trajectories < {MIN_MORRIS_TRAJECTORIES}"
+        if trajectories < MIN_MORRIS_TRAJECTORIES
+        else None
+    )
     floor = MORRIS_CI_FLOOR * float(np.nanmax(np.abs(si["mu_star"])) or 1.0)
     table = _flag(table, small, floor)
     # mu and sigma inherit the reliability of the parameter's mu_star
@@ -133,8 +148,9 @@ def sobol_indices(
     y = np.asarray(y, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # constant outputs: NaN indices below
-        si = sobol.analyze(problem, y, calc_second_order=second_order,
-                           conf_level=conf_level, seed=seed)
+        si = sobol.analyze(
+            problem, y, calc_second_order=second_order, conf_level=conf_level, seed=seed
+        )
     rows = []
     for j, p in enumerate(parameters):
         rows.append((metric, p.path, "S1", si["S1"][j], si["S1_conf"][j]))
@@ -142,10 +158,19 @@ def sobol_indices(
     if second_order:
         for j, a in enumerate(parameters):
             for k in range(j + 1, len(parameters)):
-                rows.append((metric, f"{a.path} × {parameters[k].path}", "S2",
-                             si["S2"][j, k], si["S2_conf"][j, k]))
+                rows.append(
+                    (
+                        metric,
+                        f"{a.path} × {parameters[k].path}",
+                        "S2",
+                        si["S2"][j, k],
+                        si["S2_conf"][j, k],
+                    )
+                )
     table = pd.DataFrame(rows, columns=COLUMNS[:5]).astype({"value": float, "conf": float})
-    small = f"N={samples} < {MIN_SOBOL_SAMPLES} base samples" if samples < MIN_SOBOL_SAMPLES else None
+    small = (
+        f"N={samples} < {MIN_SOBOL_SAMPLES} base samples" if samples < MIN_SOBOL_SAMPLES else None
+    )
     table = _flag(table, small, SOBOL_CI_FLOOR)
     _warn(table[table["index"] != "S2"], "Sobol")
     return table

@@ -161,6 +161,12 @@ def write_or_check_manifest(out: Path, manifest: dict[str, Any]) -> bool:
     normal = json.loads(json.dumps(manifest))
     existing = read_manifest(out)
     if existing is None:
+        if any(name != LOCK for name in os.listdir(out)):
+            raise SimError(
+                "the folder is not empty and holds no sweep (sweep.json missing); "
+                "choose a new or empty folder",
+                path=str(out),
+            )
         write_text_atomic(json.dumps(normal, indent=1) + "\n", out / SWEEP_JSON)
         return False
     for key in ("definition", "model", "points", "unit"):
@@ -188,8 +194,11 @@ def clean_unfinished(out: Path, tables: Iterable[str]) -> int:
             continue
         for name in os.listdir(path):
             stale = name.startswith(".") and name.endswith(TMP_SUFFIX)
-            orphan = (folder != RUNS and name.endswith(".parquet")
-                      and name[: -len(".parquet")] not in finished)
+            orphan = (
+                folder != RUNS
+                and name.endswith(".parquet")
+                and name[: -len(".parquet")] not in finished
+            )
             if stale or orphan:
                 (path / name).unlink(missing_ok=True)
                 removed += 1
@@ -197,10 +206,21 @@ def clean_unfinished(out: Path, tables: Iterable[str]) -> int:
 
 
 def read_tables(files: list[Path]) -> pd.DataFrame:
-    """Read many per-run parquet files as one table (empty frame when there are none)."""
+    """Read many per-run parquet files as one table (empty frame when there are none).
+
+    The schema is unified over every file, not taken from the first: a column that only
+    some runs have, or that is integer in one run and float in another, is kept and widened
+    rather than dropped or truncated.
+    """
+    import pyarrow as pa
     import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
     if not files:
         return pd.DataFrame()
-    dataset = ds.dataset([str(f) for f in files], format="parquet")
+    schemas: dict[pa.Schema, None] = {}
+    for f in files:
+        schemas.setdefault(pq.read_schema(f), None)
+    schema = pa.unify_schemas(list(schemas), promote_options="permissive")
+    dataset = ds.dataset([str(f) for f in files], format="parquet", schema=schema)
     return dataset.to_table().to_pandas()

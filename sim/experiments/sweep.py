@@ -14,7 +14,7 @@ import pickle
 import sys
 import time
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from sim.experiments.designs import (
 )
 from sim.experiments.executors import RunFailed, SweepInterrupted, drive, make_backend
 from sim.experiments.results import Results, load_results
-from sim.experiments.runs import ModelFn, iter_runs, replicate_seed
+from sim.experiments.runs import ModelFn, RunSpec, iter_runs, replicate_seed
 from sim.experiments.sweepfile import KNOWN_OUTPUTS, read_sweep_file
 from sim.experiments.worker import DEFAULT_MODEL, model_ref, resolve_model
 
@@ -114,7 +114,11 @@ class Sweep:
         self.source = source
         self.parameters = list(parameters)
         check_parameters(self.parameters)
-        self.spec = design if isinstance(design, DesignSpec) else DesignSpec(design, samples=samples)
+        if isinstance(design, DesignSpec) and samples is not None:
+            raise SimError("give samples inside the DesignSpec, not beside it", where="samples")
+        self.spec = (
+            design if isinstance(design, DesignSpec) else DesignSpec(design, samples=samples)
+        )
         if self.spec.kind == FULL_FACTORIAL:
             for i, p in enumerate(self.parameters):
                 try:
@@ -122,14 +126,18 @@ class Sweep:
                 except SimError as err:
                     raise SimError(str(err), path=source, where=f"parameters[{i}]") from None
         if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
-            raise SimError(f"must be a positive integer, got {replicates!r}", path=source,
-                           where="replicates")
+            raise SimError(
+                f"must be a positive integer, got {replicates!r}", path=source, where="replicates"
+            )
         self.replicates = replicates
         self.outputs = tuple(outputs)
         unknown = [o for o in self.outputs if o not in KNOWN_OUTPUTS]
         if unknown:
-            raise SimError(f"unknown output {unknown[0]!r}; valid: {', '.join(KNOWN_OUTPUTS)}",
-                           path=source, where="outputs")
+            raise SimError(
+                f"unknown output {unknown[0]!r}; valid: {', '.join(KNOWN_OUTPUTS)}",
+                path=source,
+                where="outputs",
+            )
         if isinstance(base, dict):
             self.base: Path | dict[str, Any] = base
         else:
@@ -140,10 +148,13 @@ class Sweep:
         if seed is None:
             seed = base_seed
         if seed is None:
-            raise SimError("no seed: give `seed` in the sweep or the base scenario", path=source,
-                           where="seed")
+            raise SimError(
+                "no seed: give `seed` in the sweep or the base scenario", path=source, where="seed"
+            )
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise SimError(f"must be a non-negative integer, got {seed!r}", path=source, where="seed")
+            raise SimError(
+                f"must be a non-negative integer, got {seed!r}", path=source, where="seed"
+            )
         self.seed = seed
         self._where = where
         if validate is not None:
@@ -197,10 +208,14 @@ class Sweep:
     def runs(self, limit: int | None = None) -> pd.DataFrame:
         """Every run to do: run_id, point, replicate, seed and parameter values."""
         rows = [
-            {"run_id": s.run_id, "point_id": s.point_id, "replicate": s.replicate, "seed": s.seed,
-             **s.overrides}
-            for s in iter_runs(self.design(), self.replicates, self.seed, self._base_ref(),
-                               self.outputs, limit)
+            {
+                "run_id": s.run_id,
+                "point_id": s.point_id,
+                "replicate": s.replicate,
+                "seed": s.seed,
+                **s.overrides,
+            }
+            for s in self._scope(self._points()[0], limit)
         ]
         return pd.DataFrame(rows)
 
@@ -251,13 +266,15 @@ class Sweep:
         workers=1 runs in this process; more start a local process pool. `scheduler` (a
         Dask address like "tcp://host:8786" or a `distributed.Client`) or `executor` (any
         `concurrent.futures.Executor`) run elsewhere. `limit` runs only the first `limit`
-        points (all their replicates). `progress` forces the bar on or off (default: on a
-        terminal only).
+        points (all their replicates). `progress` forces the bar on or off (default: on in
+        a terminal or notebook, off in logs).
         """
         out = Path(out)
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise SimError(f"must be a positive integer, got {workers!r}", where="workers")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
             raise SimError(f"must be a positive integer, got {limit!r}", where="limit")
         if isinstance(model, str):
             resolve_model(model)  # a wrong name fails here, before anything is written
@@ -278,33 +295,40 @@ class Sweep:
         with store.sweep_lock(out):
             store.write_or_check_manifest(out, self._manifest(model))
             store.clean_unfinished(out, self.outputs)
-            scope = iter_runs(points, self.replicates, self.seed, self._base_ref(), self.outputs, limit)
-            already = sum(store.is_finished(out, s.run_id) for s in scope)
-            todo = (s for s in iter_runs(points, self.replicates, self.seed, self._base_ref(),
-                                         self.outputs, limit)
-                    if not store.is_finished(out, s.run_id))
+            already = self._count_finished(out, points, limit)
+            todo = (s for s in self._scope(points, limit) if not store.is_finished(out, s.run_id))
             ran = 0
             if already < total:
                 backend = make_backend(model, out, record, workers, scheduler, executor)
                 try:
-                    ran = drive(backend, todo, out=out, total=total, already=already,
-                                progress=progress, desc=self.name).done
+                    ran = drive(
+                        backend,
+                        todo,
+                        out=out,
+                        total=total,
+                        already=already,
+                        progress=progress,
+                        desc=self.name,
+                    ).done
                 except KeyboardInterrupt:
                     interrupted = SweepInterrupted(self._count_finished(out, points, limit), total)
                     print(str(interrupted), file=sys.stderr)
                     raise interrupted from None
                 except RunFailed as err:
                     finished = self._count_finished(out, points, limit)
-                    raise RunFailed(f"{err} ({finished} of {total} runs finished)") from err.__cause__
+                    raise RunFailed(
+                        f"{err} ({finished} of {total} runs finished)"
+                    ) from err.__cause__
         results = load_results(out)
         results.ran = ran
         results.elapsed_seconds = time.perf_counter() - started
         return results
 
+    def _scope(self, points: pd.DataFrame, limit: int | None) -> Iterator[RunSpec]:
+        return iter_runs(points, self.replicates, self.seed, self._base_ref(), self.outputs, limit)
+
     def _count_finished(self, out: Path, points: pd.DataFrame, limit: int | None) -> int:
-        return sum(store.is_finished(out, s.run_id)
-                   for s in iter_runs(points, self.replicates, self.seed, self._base_ref(),
-                                      self.outputs, limit))
+        return sum(store.is_finished(out, s.run_id) for s in self._scope(points, limit))
 
     def __repr__(self) -> str:
         kind = self.spec.kind
@@ -346,7 +370,9 @@ def engine_validator(base: Path | dict[str, Any]) -> Validator | None:
     scenario = scenario_from_dict(base) if isinstance(base, dict) else load_scenario(base)
 
     def validate(overrides: dict[str, Any], origin: str) -> None:
-        run_fields = {k.removeprefix("run."): v for k, v in overrides.items() if k.startswith("run.")}
+        run_fields = {
+            k.removeprefix("run."): v for k, v in overrides.items() if k.startswith("run.")
+        }
         params = {k: v for k, v in overrides.items() if not k.startswith("run.")}
         try:
             scenario.with_overrides(params, **run_fields)

@@ -58,30 +58,50 @@ class _Reader:
             if key not in allowed:
                 raise self.error(f"{prefix}{key}", "unknown key" + did_you_mean(key, allowed))
 
-    def value(self, table: dict[str, Any], key: str, prefix: str, kinds: tuple[type, ...],
-              expected: str, default: Any = None, required: bool = False) -> Any:
+    def value(
+        self,
+        table: dict[str, Any],
+        key: str,
+        prefix: str,
+        kinds: tuple[type, ...],
+        expected: str,
+        default: Any = None,
+        required: bool = False,
+    ) -> Any:
         if key not in table:
             if required:
                 raise self.error(f"{prefix}{key}", f"missing; give {expected}")
             return default
         value = table[key]
         if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
-            raise self.error(f"{prefix}{key}",
-                             f"must be {expected}, got {_type_name(value)} {value!r}")
+            raise self.error(
+                f"{prefix}{key}", f"must be {expected}, got {_type_name(value)} {value!r}"
+            )
         return value
 
-    def integer(self, table: dict[str, Any], key: str, prefix: str = "", *, default: Any = None,
-                minimum: int | None = None, required: bool = False) -> Any:
+    def integer(
+        self,
+        table: dict[str, Any],
+        key: str,
+        prefix: str = "",
+        *,
+        default: Any = None,
+        minimum: int | None = None,
+        required: bool = False,
+    ) -> Any:
         value = self.value(table, key, prefix, (int,), "an integer", default, required)
         if value is not None and minimum is not None and value < minimum:
             raise self.error(f"{prefix}{key}", f"must be at least {minimum}, got {value}")
         return value
 
-    def choice(self, table: dict[str, Any], key: str, prefix: str, options: tuple[str, ...],
-               default: str) -> str:
+    def choice(
+        self, table: dict[str, Any], key: str, prefix: str, options: tuple[str, ...], default: str
+    ) -> str:
         value = self.value(table, key, prefix, (str,), f"one of {', '.join(options)}", default)
         if value not in options:
-            raise self.error(f"{prefix}{key}", f"unknown value {value!r}" + did_you_mean(value, options))
+            raise self.error(
+                f"{prefix}{key}", f"unknown value {value!r}" + did_you_mean(value, options)
+            )
         return value
 
 
@@ -107,8 +127,14 @@ def read_sweep_file(path: str | Path) -> dict[str, Any]:
     if not name.strip():
         raise r.error("name", "must not be empty")
     description = r.value(data, "description", "", (str,), "a string", default="")
-    base_text = r.value(data, "base", "", (str,), 'the base scenario, e.g. base = "../scenarios/x.toml"',
-                        required=True)
+    base_text = r.value(
+        data,
+        "base",
+        "",
+        (str,),
+        'the base scenario, e.g. base = "../scenarios/x.toml"',
+        required=True,
+    )
     base = (source.parent / base_text).resolve()
     if not base.is_file():
         raise r.error("base", f"base scenario not found: {base}")
@@ -118,23 +144,32 @@ def read_sweep_file(path: str | Path) -> dict[str, Any]:
     outputs = r.value(data, "outputs", "", (list,), "an array of table names", default=["summary"])
     for i, table in enumerate(outputs):
         if not isinstance(table, str):
-            raise r.error(f"outputs[{i}]", f"must be a table name, got {_type_name(table)} {table!r}")
+            raise r.error(
+                f"outputs[{i}]", f"must be a table name, got {_type_name(table)} {table!r}"
+            )
         if table not in KNOWN_OUTPUTS:
-            raise r.error(f"outputs[{i}]", f"unknown output {table!r}" + did_you_mean(table, KNOWN_OUTPUTS))
+            raise r.error(
+                f"outputs[{i}]", f"unknown output {table!r}" + did_you_mean(table, KNOWN_OUTPUTS)
+            )
     if len(set(outputs)) != len(outputs):
         raise r.error("outputs", f"lists a table twice: {outputs}")
 
-    design = _read_design(r, r.value(data, "design", "", (dict,), "a table ([design] with kind = …)",
-                                     default={}))
-    raw_parameters = r.value(data, "parameters", "", (list,), "an array of tables ([[parameters]])",
-                             required=True)
+    design = _read_design(
+        r, r.value(data, "design", "", (dict,), "a table ([design] with kind = …)", default={})
+    )
+    raw_parameters = r.value(
+        data, "parameters", "", (list,), "an array of tables ([[parameters]])", required=True
+    )
     if not raw_parameters:
         raise r.error("parameters", "at least one [[parameters]] entry is needed")
     parameters = [_read_parameter(r, t, i) for i, t in enumerate(raw_parameters)]
     seen: dict[str, int] = {}
     for i, p in enumerate(parameters):
         if p.path in seen:
-            raise r.error(f"parameters[{i}].path", f"{p.path!r} is already declared in parameters[{seen[p.path]}]")
+            raise r.error(
+                f"parameters[{i}].path",
+                f"{p.path!r} is already declared in parameters[{seen[p.path]}]",
+            )
         seen[p.path] = i
     return {
         "name": name,
@@ -171,27 +206,33 @@ def _read_parameter(r: _Reader, table: Any, i: int) -> Parameter:
     if not isinstance(table, dict):
         raise r.error(f"parameters[{i}]", f"must be a table, got {_type_name(table)}")
     r.check_keys(table, PARAMETER_KEYS, p)
-    path = r.value(table, "path", p, (str,), 'a parameter path, e.g. path = "policy.zone_share"',
-                   required=True)
+    path = r.value(
+        table, "path", p, (str,), 'a parameter path, e.g. path = "policy.zone_share"', required=True
+    )
     r.value(table, "description", p, (str,), "a string")
     levels = table.get("levels")
     try:
         if isinstance(levels, list):
             extra = [k for k in ("low", "high", "type") if k in table]
             if extra:
-                raise r.error(f"{p}{extra[0]}", f"give either a list of levels or low/high, not both ({path})")
+                raise r.error(
+                    f"{p}{extra[0]}", f"give either a list of levels or low/high, not both ({path})"
+                )
             return Levels(path, tuple(levels))
         if levels is not None and (isinstance(levels, bool) or not isinstance(levels, int)):
-            raise r.error(f"{p}levels", "must be an array of values, or a count of levels with "
-                          f"low and high; got {_type_name(levels)} {levels!r}")
+            raise r.error(
+                f"{p}levels",
+                "must be an array of values, or a count of levels with "
+                f"low and high; got {_type_name(levels)} {levels!r}",
+            )
         if "low" not in table or "high" not in table:
             missing = "low" if "low" not in table else "high"
             raise r.error(f"{p}{missing}", f"missing; give levels = [...] or low and high ({path})")
         kind = r.choice(table, "type", p, PARAMETER_TYPES, default="float")
         count = r.integer(table, "levels", p, minimum=2)
         if kind == "int":
-            low = r.value(table, "low", p, (int,), "an integer (type = \"int\")")
-            high = r.value(table, "high", p, (int,), "an integer (type = \"int\")")
+            low = r.value(table, "low", p, (int,), 'an integer (type = "int")')
+            high = r.value(table, "high", p, (int,), 'an integer (type = "int")')
             if low >= high:
                 raise r.error(f"{p}low", f"low ({low}) must be below high ({high}) ({path})")
             return IntRange(path, low, high, count)

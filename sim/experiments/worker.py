@@ -12,6 +12,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ def _import_model(ref: str) -> ModelFn:
     try:
         target: Any = importlib.import_module(module_name)
     except ImportError as err:
-        raise SimError(f"cannot import model module {module_name!r}: {err}", where="model") from None
+        raise SimError(
+            f"cannot import model module {module_name!r}: {err}", where="model"
+        ) from None
     for part in attr.split("."):
         try:
             target = getattr(target, part)
@@ -57,6 +60,15 @@ def model_ref(model: str | Callable[..., Any]) -> str:
     return f"{getattr(model, '__module__', '?')}:{getattr(model, '__qualname__', repr(model))}"
 
 
+@dataclass
+class Job:
+    """What every run of a sweep shares, sent to the worker along with each RunSpec."""
+
+    model: str | ModelFn
+    out: str
+    record: dict[str, Any]
+
+
 def init_worker() -> None:
     """Process-pool initializer: one BLAS/OpenMP thread per worker, Ctrl-C left to the parent.
 
@@ -77,11 +89,17 @@ def _with_run_columns(frame: pd.DataFrame, spec: RunSpec, table: str) -> pd.Data
     own = {"run_id": spec.run_id, "point_id": spec.point_id, "replicate": spec.replicate}
     for column in [c for c in RUN_COLUMNS if c in frame.columns]:
         if not (frame[column] == own[column]).all():
-            raise ValueError(f"the model's {table!r} table has a column {column!r} that "
-                             f"disagrees with the run ({own[column]!r})")
+            raise ValueError(
+                f"the model's {table!r} table has a column {column!r} that "
+                f"disagrees with the run ({own[column]!r})"
+            )
         frame = frame.drop(columns=column)
     identity = pd.DataFrame(
-        {"run_id": [spec.run_id] * len(frame), "point_id": spec.point_id, "replicate": spec.replicate},
+        {
+            "run_id": [spec.run_id] * len(frame),
+            "point_id": spec.point_id,
+            "replicate": spec.replicate,
+        },
         index=frame.index,
     )
     identity["point_id"] = identity["point_id"].astype("int64")
@@ -89,7 +107,9 @@ def _with_run_columns(frame: pd.DataFrame, spec: RunSpec, table: str) -> pd.Data
     return pd.concat([identity, frame], axis=1).reset_index(drop=True)
 
 
-def execute_run(model: str | ModelFn, spec: RunSpec, out: str, record: dict[str, Any]) -> dict[str, Any]:
+def execute_run(
+    model: str | ModelFn, spec: RunSpec, out: str, record: dict[str, Any]
+) -> dict[str, Any]:
     """Do one run and write it; the runs row goes last so it marks the run finished.
 
     `record` holds the columns every runs row shares (sweep name, scenario, version).
@@ -105,9 +125,12 @@ def execute_run(model: str | ModelFn, spec: RunSpec, out: str, record: dict[str,
     for name in spec.outputs:
         frame = tables.get(name)
         if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"the model returned no {name!r} DataFrame (asked for {list(spec.outputs)})")
-        store.write_parquet_atomic(_with_run_columns(frame, spec, name),
-                                   store.table_file(out_path, name, spec.run_id))
+            raise TypeError(
+                f"the model returned no {name!r} DataFrame (asked for {list(spec.outputs)})"
+            )
+        store.write_parquet_atomic(
+            _with_run_columns(frame, spec, name), store.table_file(out_path, name, spec.run_id)
+        )
     row = {
         "run_id": spec.run_id,
         "point_id": spec.point_id,

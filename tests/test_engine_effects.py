@@ -1,0 +1,117 @@
+"""Development budget does something, and the model produces a real spread of fund situations
+(MODEL.md sections 5 and 8).
+
+Scenario comparisons are paired: the same replicate (same run key) with budget x 1.0 and
+x 1.5, so the difference is the budget's effect on common random numbers.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.benefits import benefit_tables
+from sim.engine import geography_for, run_scenario, simulate
+from sim.population import ISAN_PROVINCE_CODES, province_populations
+from sim.rng import run_key
+from sim.scenario import scenario_from_dict
+from sim.state import DORMANT, WEAK, synthetic_state
+from sim.yearly import end_year
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_numba_thread():
+    """Run the compiled step on one thread: with pytest-xdist workers (and other jobs) sharing
+    the cores, numba's parallel loop over funds oversubscribes them and runs several times slower.
+    Results do not depend on the thread count (test_engine_laws checks this)."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)
+
+
+REGION = ["49", "37"]
+YEARS = 4
+REPLICATES = 12
+CHANNELS = ("effects.governance_gain", "effects.outreach_join_boost", "effects.founding_hazard",
+            "effects.revival_hazard", "effects.generosity_restrain")
+
+
+def regional_budget(region) -> float:
+    """Isan's 75 million baht a year, scaled to the region's share of Isan's population."""
+    isan = sum(province_populations(ISAN_PROVINCE_CODES).values())
+    return 75e6 * sum(province_populations(region).values()) / isan
+
+
+def paired_effect(scn, replicates: int = REPLICATES) -> dict:
+    """Final-year people protected, budget x1.5 minus x1.0 on the same replicates, with a 95% CI."""
+    diff = []
+    for r in range(replicates):
+        low = simulate(scn, r, outputs=("summary",), budget_multiplier=1.0).summary
+        high = simulate(scn, r, outputs=("summary",), budget_multiplier=1.5).summary
+        assert high["dev_budget_thb"].iloc[-1] == pytest.approx(1.5 * low["dev_budget_thb"].iloc[-1], rel=1e-12)
+        diff.append(float(high["people_protected"].iloc[-1] - low["people_protected"].iloc[-1]))
+    d = np.array(diff)
+    mean = d.mean()
+    half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size) if d.std() > 0 else 0.0
+    return {"mean": mean, "low": mean - half, "high": mean + half, "positive_pairs": int((d > 0).sum())}
+
+
+def base_scenario():
+    return scenario_from_dict({
+        "name": "effects",
+        "run": {"region": REGION, "years": YEARS, "replicates": REPLICATES, "seed": 11},
+        "budget": {"development_thb_per_year": regional_budget(REGION)},
+    })
+
+
+def test_more_budget_protects_more_people_per_channel(record_property):
+    base = base_scenario()
+    rows = {"all channels": paired_effect(base)}
+    for channel in CHANNELS:
+        only = base.with_overrides({c: 0.0 for c in CHANNELS if c != channel})
+        rows[f"only {channel.split('.')[1]}"] = paired_effect(only)
+    frame = pd.DataFrame(rows).T[["mean", "low", "high", "positive_pairs"]]
+    text = frame.to_string(float_format=lambda x: f"{x:,.1f}")
+    print(f"\n+50% development budget: paired effect on people protected in {base.end_year} "
+          f"({', '.join(REGION)}, {YEARS} years, {REPLICATES} replicates, 95% t-interval)\n{text}")
+    record_property("budget_effect_by_channel", text)
+    everything = rows["all channels"]
+    assert everything["low"] > 0, f"the +50% budget effect's 95% interval does not lie above zero:\n{text}"
+    assert (frame.loc[frame.index != "all channels", "mean"] > 0).any()
+    # switching every channel off leaves nothing for the budget to do: the difference is exactly zero
+    none = paired_effect(base.with_overrides({c: 0.0 for c in CHANNELS}), replicates=3)
+    assert none["mean"] == 0 and none["low"] == 0 and none["high"] == 0
+
+
+def test_spread_of_fund_situations_with_defaults():
+    """Defaults on a few provinces: strong, normal, weak and dormant funds at the start and over
+    time, and funds that run out of money in some month."""
+    region = ["49", "37", "35", "33", "41"]
+    scn = scenario_from_dict({"name": "spread", "run": {"region": region, "years": 6, "replicates": 4, "seed": 1}})
+    geo = geography_for(scn)
+    tables = benefit_tables(scn.params)
+    for r in range(2):
+        state = synthetic_state(geo, scn.params, scn.start_year, run_key(scn.seed, r))
+        end_year(state, scn.params, tables, state.contributions_last_year)
+        funds = state.founded.sum()
+        weak, dormant = (state.status == WEAK).sum(), (state.status == DORMANT).sum()
+        assert 0.1 < weak / funds < 0.4, "about a fifth of funds should start weak"
+        assert 0 < dormant / funds < 0.15
+        assert (state.reserve_ratio[state.active] < 1).any() and (state.reserve_ratio[state.active] >= 3).any()
+    result = run_scenario(scn, 4, outputs=("summary", "fund_years"))
+    summary = result.summary
+    for column in ("funds_strong", "funds_normal", "funds_weak", "funds_dormant"):
+        assert (summary[column] > 0).mean() > 0.75, f"{column} should be present in most years"
+    assert summary["insolvency_events"].sum() >= 1, "no fund ever ran out of money"
+    assert (summary["funds_active"] < summary["funds_founded"]).any()
+    fy = result.fund_years
+    insolvent = fy[fy["insolvency_events"] > 0]
+    assert (insolvent["claims_unpaid_thb"] > 0).all()
+    assert (insolvent["status"] == "dormant").all()
+    # the reserve ratio of founded funds spans weak to very strong
+    ratio = fy.loc[fy["founded"], "reserve_ratio"]
+    assert (ratio < 1).mean() > 0.01 and (ratio >= 3).mean() > 0.25

@@ -11,6 +11,7 @@ the same random numbers: development baht per extra person-year protected.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -169,7 +170,8 @@ def _map(fn, jobs, workers: int, progress: bool):
         old = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            # spawn, not fork: forking a Jupyter kernel or a threaded numba runtime can hang
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
                 for frame in pool.map(fn, jobs):
                     out.append(frame)
                     if bar:

@@ -583,5 +583,7 @@ def run_spec(spec) -> dict[str, pd.DataFrame]:
         if f"run.{key}" in overrides:
             run_fields[key] = overrides.pop(f"run.{key}")
     scenario = scenario.with_overrides(overrides, **run_fields)
-    result = simulate(scenario, spec.replicate, seed=spec.seed, outputs=tuple(spec.outputs) + ("summary",))
+    # replicate k of a sweep draws exactly what replicate k of `welfare-sim run` draws
+    seed = spec.base_seed if getattr(spec, "base_seed", None) is not None else spec.seed
+    result = simulate(scenario, spec.replicate, seed=seed, outputs=tuple(spec.outputs) + ("summary",))
     return {k: v for k, v in result.tables().items() if k in set(spec.outputs) | {"summary"}}

@@ -576,6 +576,16 @@ def _not_all_zero(arr: np.ndarray) -> bool:
 
 
 #: Rules across parameters: (paths, check taking their values, message when it fails).
+def _age_shares_fit(shares: Any, share_60_plus: float) -> bool:
+    """The 60+ rescaling needs some 60+ people and enough 25-59s to absorb the difference."""
+    v = [float(x) for x in shares]
+    total = sum(v)
+    if total <= 0:
+        return True  # reported by the all-zero rule
+    old, mid = sum(v[4:]) / total, sum(v[2:4]) / total
+    return old > 0 and mid > 0 and mid + old - share_60_plus > 0
+
+
 CONSISTENCY_RULES: list[tuple[tuple[str, ...], Any, str]] = [
     (
         ("policy.region_share", "policy.province_group_share", "policy.mentor_share"),
@@ -593,6 +603,12 @@ CONSISTENCY_RULES: list[tuple[tuple[str, ...], Any, str]] = [
         "the status thresholds must rise: dormant_ratio <= weak_ratio <= strong_ratio",
     ),
     (("population.age_share",), _not_all_zero, "the population age shares are all zero"),
+    (
+        ("population.age_share", "population.share_60_plus"),
+        _age_shares_fit,
+        "the age shares must have people aged 60+ and enough aged 25-59 to give or take the "
+        "difference to share_60_plus",
+    ),
     (("start.member_age_share",), _not_all_zero, "the member age shares are all zero"),
     (("start.programme_group_shares",), _not_all_zero, "the programme-group shares are all zero"),
 ]

@@ -260,13 +260,6 @@ def test_conservation_for_random_parameters(values, years, seed, province):
     assert_sane(result, s.params)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim/engine.py age_shares (outside the files these tests may fix): population.age_share values "
-    "inside their declared range [0, 1] that leave no one aged 60+, no one aged 25-59, or too few "
-    "25-59s to give up the difference to population.share_60_plus are accepted when the scenario is "
-    "loaded, then fail at run time with 'age_shares must be finite, >= 0 ...' quoting NaN or negative "
-    "derived shares (division by a zero 60+ or 25-59 share). They should be rejected at load naming "
-    "population.age_share, or handled."))
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("shares", [[0.2, 0.2, 0.3, 0.3, 0.0, 0.0, 0.0], [0.5, 0.3, 0.0, 0.0, 0.1, 0.05, 0.05],
                                     [0.5, 0.44, 0.02, 0.02, 0.01, 0.005, 0.005]])

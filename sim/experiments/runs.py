@@ -34,6 +34,7 @@ class RunSpec:
     overrides: dict[str, Any] = field(default_factory=dict)
     base: str | dict[str, Any] = ""
     outputs: tuple[str, ...] = ("summary",)
+    base_seed: int | None = None  # the sweep's seed: lets a model derive replicate k's streams itself
 
 
 def make_run_id(point_id: int, replicate: int) -> str:
@@ -75,4 +76,4 @@ def iter_runs(
         point_id = int(values["point_id"])
         overrides = {p: _native(values[p]) for p in paths}
         for k in range(replicates):
-            yield RunSpec(make_run_id(point_id, k), point_id, k, seeds[k], overrides, base, outputs)
+            yield RunSpec(make_run_id(point_id, k), point_id, k, seeds[k], overrides, base, outputs, base_seed)

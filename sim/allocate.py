@@ -44,6 +44,8 @@ def situation(scenario, year: int, *, replicate: int = 0, budget_thb: float | No
         raise SimError(f"--year {year} is more than 50 years after the scenario starts ({scenario.start_year})")
     if budget_thb is not None and (not np.isfinite(budget_thb) or budget_thb < 0):
         raise SimError(f"--budget must be a non-negative number of baht, got {budget_thb}")
+    if replicate < 0:
+        raise SimError(f"--replicate must be 0 or more, got {replicate}")
     sim = Simulation(scenario, replicate, outputs=())
     sim.advance_to(year)
     ctx = sim.prepare_year()

@@ -112,11 +112,32 @@ def _figures(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="local processes")
 
 
+@command("calibrate", "fit uncertain parameters to the national record; Isan 2023 held out", "sim.calibration:cli_calibrate")
+def _calibrate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=None, help="output folder (default results/calibration)")
+    p.add_argument("--quick", action="store_true", help="a small version (two provinces, few evaluations) to try it out")
+    p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="local processes")
+
+
+@command("sensitivity", "which assumptions drive the zone-versus-province answer (Morris, then Sobol)", "sim.sensitivity_study:cli_sensitivity")
+def _sensitivity(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default=None, help="output folder (default results/sensitivity); re-running resumes")
+    p.add_argument("--quick", action="store_true", help="a small version (two provinces, few parameters) to try it out")
+    p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="local processes")
+
+
 # --- entry point ----------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a usage mistake is one line like every other error."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="welfare-sim",
         description="Simulate Thailand's community welfare funds and the development budget "
         "that grows them (province and zone level).",
@@ -140,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exit_:  # argparse already printed a one-line usage error
+    except SystemExit as exit_:  # argparse already printed a one-line usage error (_Parser)
         return 0 if exit_.code in (0, None) else 1
     if not args.command:
         parser.print_help()

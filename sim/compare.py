@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.errors import SimError
+
 HEADLINE = ("people_protected", "members", "coverage", "funds_active", "funds_weak", "funds_dormant",
             "insolvency_events", "median_reserve_ratio", "coverage_gini_province")
 ZERO_BUDGET = "__zero_budget__"
@@ -136,7 +138,7 @@ def compare(scenarios, replicates: int, *, seed: int | None = None, workers: int
     jobs = [(s, r, seed, 1.0) for s in scenarios for r in range(replicates)]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
-        raise ValueError("scenario names must differ")
+        raise SimError(f"scenario names must differ, got {', '.join(names)}", where="compare")
     labels = [s.name for s in scenarios for _ in range(replicates)]
     if zero_budget_twin:
         jobs += [(scenarios[0], r, seed, 0.0) for r in range(replicates)]
@@ -191,31 +193,51 @@ def cli_compare(args) -> int:
     """`welfare-sim compare A B [C ...] --replicates N [--out DIR]`."""
     import sys
 
-    from sim.errors import SimError
-    from sim.outputs import atomic_write_bytes, prepare_out_dir
-    from sim.scenario import find_scenario, load_scenario
+    from sim.outputs import atomic_write_bytes, check_inputs, prepare_out_dir, write_csv_safe
+    from sim.scenario import check_run_argument, find_scenario, load_scenario
 
     if len(args.scenarios) < 2:
         raise SimError("compare needs at least two scenarios")
     scenarios = [load_scenario(find_scenario(name)) for name in args.scenarios]
+    names = [s.name for s in scenarios]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise SimError(
+            f"two scenarios are both named {twice[0]!r}: give each a different name = \"…\"",
+            where="compare",
+        )
     if args.years is not None:
-        scenarios = [s.with_overrides({}, years=args.years) for s in scenarios]
+        years = check_run_argument("years", args.years, "--years")
+        scenarios = [s.with_overrides({}, years=years) for s in scenarios]
+    if args.seed is not None:
+        check_run_argument("seed", args.seed, "--seed")
     regions = {str(s.region) for s in scenarios}
     if len(regions) > 1:
-        raise SimError(f"scenarios cover different regions ({', '.join(sorted(regions))}); compare like with like")
+        covers = ", ".join(
+            f"{s.name} covers {s.region if isinstance(s.region, str) else 'provinces ' + ','.join(s.region)}"
+            for s in scenarios
+        )
+        raise SimError(f"scenarios cover different regions ({covers}); compare like with like",
+                       where="compare")
     if args.replicates < 2:
         raise SimError(f"--replicates must be at least 2 for confidence intervals, got {args.replicates}")
+    check_run_argument("replicates", args.replicates, "--replicates")
+    for scenario in scenarios:
+        check_inputs(scenario)
     out = prepare_out_dir(args.out or Path("results") / ("compare_" + "_vs_".join(s.name for s in scenarios)))
     print(f"comparing {', '.join(s.name for s in scenarios)} on common random numbers "
           f"({args.replicates} replicates each, plus a zero-budget twin)", file=sys.stderr)
     result = compare(scenarios, args.replicates, seed=args.seed, workers=args.workers,
                      progress=sys.stderr.isatty())
-    result.summary.to_csv(out / "summaries.csv", index=False)
-    result.differences.to_csv(out / "paired_differences.csv", index=False)
+    write_csv_safe(result.summary, out / "summaries.csv")  # scenario names are user text
+    write_csv_safe(result.differences, out / "paired_differences.csv")
     if not result.cost.empty:
-        result.cost.to_csv(out / "cost_effectiveness.csv", index=False)
+        write_csv_safe(result.cost, out / "cost_effectiveness.csv")
     text = result.answer()
-    atomic_write_bytes(out / "answer.txt", (text + "\n").encode())
+    try:
+        atomic_write_bytes(out / "answer.txt", (text + "\n").encode())
+    except OSError as err:
+        raise SimError(f"cannot write results: {err.strerror or err}", path=str(out)) from None
     try:
         from sim.plots import plot_comparison
 

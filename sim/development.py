@@ -438,12 +438,6 @@ class YearOutlook:
         return sum(parts.values())
 
 
-def response_table(state: FundState, params: ParameterSet, tables: BenefitTables, grid: np.ndarray) -> np.ndarray:
-    """Expected people protected at year end per sub-district (rows) at each strength in `grid`."""
-    outlook = YearOutlook(state, params, tables)
-    return np.stack([outlook.protected(e) for e in grid], axis=1)
-
-
 def real_value(state: FundState, params: ParameterSet, tables: BenefitTables, join_rate: np.ndarray | None = None
                ) -> np.ndarray:
     """Expected extra people protected at the end of next year if development had full effect.
@@ -452,9 +446,11 @@ def real_value(state: FundState, params: ParameterSet, tables: BenefitTables, jo
     `YearOutlook` at full effect (E = 1) minus the projection without development effect
     (E = 0), per sub-district. Founding (unfounded places) and revival (dormant funds) are
     weighted by `need.unfounded_weight` and `need.dormant_weight` (the need units see; 1 = as
-    many people as elsewhere). A gain cannot be negative as a need. `join_rate` is accepted
-    for callers of the earlier signature; the projection derives the join rate itself from
-    the governance the year will bring.
+    many people as elsewhere). A gain cannot be negative as a need. The cost a newly matched
+    fund imposes on the others through the shared pot is left out: a committee looking at its
+    own funds does not see it (the LP's curves, which read the outlook itself in people
+    protected, charge it). `join_rate` is accepted for callers of the earlier signature; the
+    projection derives the join rate itself from the governance the year will bring.
     """
     outlook = YearOutlook(state, params, tables)
     full, none = outlook.parts(1.0), outlook.parts(0.0)

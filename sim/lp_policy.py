@@ -170,10 +170,13 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
     """Breakpoints (THB above overhead) and slopes (people per THB) for every unit.
 
     `money` (per unit row) is the allocation the other units' effort is taken from; without it
-    no other effort is assumed. With `raw` the slopes are the sampled curve's own (possibly
-    not concave); otherwise its least concave majorant, as the LP needs.
+    an even guess (`even_guess`: every funded unit at the same share of its absorptive
+    capacity). With `raw` the slopes are the sampled curve's own (possibly not concave);
+    otherwise its least concave majorant, as the LP needs.
     """
     units, params = ctx.units, ctx.params
+    if money is None:
+        money = even_guess(ctx, _problem(ctx, None).units["funded"].to_numpy())
     table = units.table
     n_units = len(table)
     scale = params["effects.scale_thb"]
@@ -181,12 +184,9 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
     cap_above = np.maximum(table["cap_thb"].to_numpy(float) - over, 1.0)
     steps = (np.arange(1, n_segments + 1) / n_segments) ** 2  # denser where the curve bends most
     x = cap_above[:, None] * steps[None, :]  # (units, K)
-    if money is not None:
-        zone_over = over[units.zone_rows]
-        funded_zone = (money[units.zone_rows] > 0) & (money[units.zone_rows] >= zone_over - 1e-9)
-        eff = effective_efficiency(ctx, funded_zone)
-    else:
-        eff = effective_efficiency(ctx)
+    zone_over = over[units.zone_rows]
+    funded_zone = (money[units.zone_rows] > 0) & (money[units.zone_rows] >= zone_over - 1e-9)
+    eff = effective_efficiency(ctx, funded_zone)
     draws = max(int(params["policy.lp.forecast_draws"]), 1)
     gain = np.zeros_like(x)
     mentors = units.rows("mentor")
@@ -194,8 +194,8 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
     views = []
     for noise in forecast_noise(ctx, draws):
         weights = spread_weights(units, ctx.value, noise, params)
-        parts = effort_by_level(ctx, money, weights, eff) if money is not None else {}
-        total = sum(parts.values()) if parts else np.zeros(ctx.state.n)
+        parts = effort_by_level(ctx, money, weights, eff)
+        total = sum(parts.values())
         views.append((weights, parts, total))
     reference = np.mean([1 - np.exp(-total / scale) for _, _, total in views], axis=0)
     _, G = response(ctx, reference)
@@ -206,7 +206,7 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
             if ok.size == 0:
                 continue
             r = part[ok]
-            other = total[ok] - (parts[lv][ok] if parts else 0.0)
+            other = total[ok] - parts[lv][ok]
             before = _interp(G, ok, 1 - np.exp(-other / scale))
             effort = other[:, None] + eff[r, None] * x[r] * weights[lv][ok, None]
             contrib = _interp(G, ok, 1 - np.exp(-effort / scale)) - before[:, None]
@@ -214,7 +214,7 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
                 gain[:, k] += np.bincount(r, weights=contrib[:, k], minlength=n_units) / draws
         for j, row in enumerate(mentors):
             members = np.flatnonzero(zpos == units.mentor_zone[j])
-            other = total[members] - (parts[f"mentor:{row}"][members] if parts else 0.0)
+            other = total[members] - parts[f"mentor:{row}"][members]
             before = _interp(G, members, 1 - np.exp(-other / scale))
             effort = other[:, None] + eff[row] * x[row][None, :] * weights["mentor"][members, None]
             gain[row] += (_interp(G, members, 1 - np.exp(-effort / scale)) - before[:, None]).sum(axis=0) / draws

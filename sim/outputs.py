@@ -1,7 +1,8 @@
 """Writing a run's tables: Parquet files and a JSON manifest, each written atomically.
 
 A file is first written under a temporary name in the same folder, flushed to disk and then
-renamed over the final name, so a reader (or a resumed sweep) never sees half a file.
+renamed over the final name, so a reader (or a resumed sweep) never sees half a file. A run's
+files are all written before any is renamed, so a failed write keeps the previous results.
 """
 
 from __future__ import annotations
@@ -22,45 +23,82 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
+def _staged(path: Path, write) -> Path:
+    """Write a hidden temporary file next to `path` with `write(tmp)`, synced; the caller
+    renames it over `path`. Nothing is left behind if writing fails (e.g. the disk is full)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
+        write(tmp)
+        with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+    return Path(tmp)
+
+
+def _stage_bytes(data: bytes, path: Path) -> Path:
+    return _staged(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+def _stage_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    return _staged(path, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path = Path(path)
+    _replace(_stage_bytes(data, path), path)
 
 
 def atomic_write_parquet(frame: pd.DataFrame, path: Path) -> None:
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    _replace(_stage_parquet(frame, path), path)
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (CSV/formula injection)."""
+
+
+def spreadsheet_safe(value: object) -> object:
+    """Text that a spreadsheet shows as text: a leading apostrophe before a formula trigger."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def write_csv_safe(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV, atomically, with every text cell made spreadsheet-safe.
+
+    Scenario names and other user text end up in these files; numbers stay numbers.
+    """
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(spreadsheet_safe)
     try:
-        frame.to_parquet(tmp, index=False)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+        atomic_write_bytes(Path(path), safe.to_csv(index=False).encode("utf-8"))
+    except OSError as err:
+        raise SimError(f"cannot write results: {err.strerror or err}", path=str(path)) from None
 
 
 def prepare_out_dir(out: str | Path) -> Path:
     """Create the output folder, or say clearly why it cannot be written."""
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SimError("is a file, not a folder: choose a folder for the results", path=str(out))
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"
@@ -71,19 +109,39 @@ def prepare_out_dir(out: str | Path) -> Path:
     return out
 
 
+def check_inputs(scenario) -> None:
+    """Read the scenario's zone map, population file and fund registry now, so that a bad
+    file is reported in one line before a run is announced or a folder created."""
+    from sim.engine import geography_for
+
+    geography = geography_for(scenario)  # cached: the run reuses it
+    if "fund_registry" in scenario.inputs:
+        from sim.registry import load_registry
+
+        load_registry(scenario.inputs["fund_registry"], geography)
+
+
 def write_result(result, out: str | Path) -> dict[str, Path]:
     """Write summary, fund_years, unit_years (those present) and manifest.json to `out`."""
     out = prepare_out_dir(out)
     written = {}
+    staged: list[tuple[Path, Path]] = []
     try:
         for name, frame in result.tables().items():
             path = out / f"{name}.parquet"
-            atomic_write_parquet(frame, path)
+            staged.append((_stage_parquet(frame, path), path))
             written[name] = path
         manifest = out / "manifest.json"
-        atomic_write_bytes(manifest, json.dumps(result.manifest, indent=2, default=str, ensure_ascii=False).encode())
+        text = json.dumps(result.manifest, indent=2, default=str, ensure_ascii=False)
+        staged.append((_stage_bytes(text.encode(), manifest), manifest))
         written["manifest"] = manifest
+        # Every file is on disk before the first rename: a full disk leaves the folder's
+        # previous results as they were, not a mix of old and new tables.
+        for tmp, path in staged:
+            _replace(tmp, path)
     except OSError as err:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
         raise SimError(f"cannot write results: {err.strerror or err}", path=str(out)) from None
     return written
 
@@ -111,17 +169,18 @@ def cli_run(args) -> int:
     import sys
 
     from sim.engine import run_scenario
-    from sim.scenario import find_scenario, load_scenario
+    from sim.scenario import check_run_argument, find_scenario, load_scenario
 
     scenario = load_scenario(find_scenario(args.scenario))
     if args.years is not None:
-        scenario = scenario.with_overrides({}, years=args.years)
+        scenario = scenario.with_overrides({}, years=check_run_argument("years", args.years, "--years"))
     if args.seed is not None:
-        scenario = scenario.with_overrides({}, seed=args.seed)
-    replicates = args.replicates if args.replicates is not None else scenario.replicates
-    if replicates < 1:
-        raise SimError(f"--replicates must be at least 1, got {replicates}")
+        scenario = scenario.with_overrides({}, seed=check_run_argument("seed", args.seed, "--seed"))
+    replicates = scenario.replicates
+    if args.replicates is not None:
+        replicates = check_run_argument("replicates", args.replicates, "--replicates")
     out = Path(args.out) if args.out else Path("results") / scenario.name
+    check_inputs(scenario)
     prepare_out_dir(out)
     print(f"running {scenario.name}: {scenario.title or ''} ({replicates} replicates, "
           f"{scenario.start_year}-{scenario.start_year + scenario.years - 1})", file=sys.stderr)

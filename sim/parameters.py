@@ -168,7 +168,13 @@ def _check_number(param: Parameter, value: Any, *, integer: bool, element: str =
     what = f"element {element}: " if element else ""
     if not _is_number(value):
         raise _Invalid(f"expected {param.expected()}, got {what}{_describe(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number beyond any float (TOML integers have no limit)
+        raise _Invalid(
+            f"{what}a {len(str(abs(int(value))))}-digit number is outside the range "
+            f"{param.range_text()} ({param.unit})"
+        ) from None
     if not math.isfinite(number):
         raise _Invalid(
             f"{what}{format_value(number)} is not a finite number; expected {param.expected()}"

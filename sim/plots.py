@@ -963,13 +963,18 @@ def cli_figures(args: Any) -> int:
     from sim.outputs import prepare_out_dir
     from sim.scenario import find_scenario, load_scenario
 
-    out = prepare_out_dir(getattr(args, "out", None) or Path("results") / "figures")
-    years = int(getattr(args, "years", None) or 5)
-    replicates = int(getattr(args, "replicates", None) or 5)
-    workers = int(getattr(args, "workers", None) or 2)
+    def given(name: str, default: int) -> int:  # not `or`: --years 0 is an error, not the default
+        value = getattr(args, name, None)
+        return int(default if value is None else value)
+
+    years, replicates, workers = given("years", 5), given("replicates", 5), given("workers", 2)
     lang = getattr(args, "lang", None) or "en"
-    if years < 1 or replicates < 2 or workers < 1:
-        raise SimError("--years must be at least 1, --replicates at least 2, --workers at least 1")
+    for flag, value, least in (("--years", years, 1), ("--replicates", replicates, 2), ("--workers", workers, 1)):
+        if value < least:
+            raise SimError(f"{flag} must be at least {least}, got {value}")
+    if years > 100:
+        raise SimError(f"--years must be at most 100, got {years}")
+    out = prepare_out_dir(getattr(args, "out", None) or Path("results") / "figures")
     started = time.perf_counter()
     written = []
     names = ["province_2021", "zone_pilot_2022", "zone_all_2023"]

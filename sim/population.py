@@ -17,6 +17,7 @@ the zone map, population file and fund registry, so that all of them report prob
 from __future__ import annotations
 
 import csv
+import io
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -44,6 +45,10 @@ NATIONAL_POPULATION_SOURCE = (
 )
 
 ISAN_PROVINCE_CODES = tuple(str(code) for code in range(30, 50))
+
+MAX_SUBDISTRICT_POPULATION = 10_000_000
+"""A population file may not give one sub-district more people than this (the largest has
+far fewer than a million); absurd numbers are refused instead of running for days."""
 
 POPULATION_STREAM = 1
 """Random stream of the lognormal sub-district weights."""
@@ -93,12 +98,27 @@ def read_code_csv(path: str | Path, *, what: str, required: Sequence[str]) -> pd
     if not path.is_file():
         raise SimError(f"{what} not found", path=name)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            records = list(csv.reader(handle))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SimError(f"cannot read the {what} ({exc.strerror or exc})", path=name) from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
         raise SimError(
-            f"{what} is not UTF-8 text (byte {exc.start}); save it as 'CSV UTF-8'", path=name
+            f"{what} is not UTF-8 text (line {line}, byte 0x{raw[exc.start]:02x}); "
+            "save it as 'CSV UTF-8'",
+            path=name,
         ) from None
+    if "\x00" in text:  # UTF-16 ("Unicode text") or a binary file: not a CSV a person typed
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SimError(
+            f"{what} holds NUL bytes (line {line}): is it UTF-16 or a spreadsheet file? "
+            "save it as 'CSV UTF-8'",
+            path=name,
+        )
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise SimError(f"{what} is not a valid CSV: {exc}", path=name) from None
 
@@ -313,6 +333,9 @@ def read_population_file(
     codes = frame["subdistrict_code"]
     values, bad = parse_whole_numbers(frame["population"])
     bad |= values < 0
+    raw = pd.to_numeric(frame["population"], errors="coerce").astype(float)
+    huge = np.isfinite(raw.to_numpy()) & (raw.to_numpy() > MAX_SUBDISTRICT_POPULATION)
+    bad &= ~huge
 
     problems = []
     unknown = codes[~codes.isin(known)]
@@ -330,6 +353,11 @@ def read_population_file(
     if bad.any():
         problems.append(
             f"population must be a whole number >= 0 in {describe_rows(frame.index[bad])}"
+        )
+    if huge.any():  # the engine's work grows with people: 1e13 would run for days
+        problems.append(
+            f"population above {MAX_SUBDISTRICT_POPULATION:,} in {describe_rows(frame.index[huge])} "
+            "(no sub-district has that many people; is a column shifted?)"
         )
     missing = region[~region.isin(codes)]
     if len(missing):

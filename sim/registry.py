@@ -33,6 +33,8 @@ STATUS_ORDER = ("strong", "normal", "weak", "dormant")
 """Fund status from best to worst; a sub-district takes the worst of its funds."""
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100
+MAX_RESERVES_THB = 10_000_000_000
+"""Reserves of one fund row above this are refused (the whole movement holds far less)."""
 BAND_COLUMNS = tuple(f"members_{band}" for band in AGE_BANDS)
 REQUIRED = ("subdistrict_code", "founded_year", "members")
 OPTIONAL = ("fund_id", "reserves_thb", *BAND_COLUMNS, "status")
@@ -149,6 +151,13 @@ def _parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             problems.append(
                 f"reserves_thb must be a number >= 0 in {describe_rows(frame.index[bad])}"
             )
+        huge = ~bad & (reserves > MAX_RESERVES_THB)
+        if huge.any():  # money is kept in int64 satang: 1e17 THB would wrap round to a debt
+            problems.append(
+                f"reserves_thb above {MAX_RESERVES_THB:,.0f} THB in {describe_rows(frame.index[huge])} "
+                "(no fund holds that much; is a column shifted?)"
+            )
+            bad |= huge
         values["reserves_thb"] = reserves.where(~bad, 0.0)
 
     if BAND_COLUMNS[0] in frame.columns:

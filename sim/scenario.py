@@ -40,6 +40,7 @@ __all__ = [
     "INPUT_KEYS",
     "RUN_DEFAULTS",
     "Scenario",
+    "check_run_argument",
     "cli_validate",
     "find_scenario",
     "load_scenario",
@@ -271,6 +272,23 @@ def _toml_error(err: tomllib.TOMLDecodeError, text: str) -> str:
     return f"invalid TOML at the end of the file: {base}"
 
 
+def _toml_limit_error(err: BaseException, text: str) -> str:
+    """The message for a TOML text past tomllib's limits (not a TOMLDecodeError).
+
+    A whole number of more than 4300 digits raises ValueError (Python's int-from-text limit);
+    arrays or inline tables nested hundreds deep raise RecursionError.
+    """
+    if isinstance(err, RecursionError):
+        rows = text.splitlines() or [""]
+        deepest = max(range(len(rows)), key=lambda i: rows[i].count("[") + rows[i].count("{"))
+        return f"line {deepest + 1}: invalid TOML: arrays or tables are nested too deeply"
+    long = re.search(r"\d[\d_]{4299,}", text)
+    if long is None:
+        return f"invalid TOML: {' '.join(str(err).split())}"
+    line = text.count("\n", 0, long.start()) + 1
+    return f"line {line}: invalid TOML: a number is too long (more than 4300 digits)"
+
+
 def _read_toml(path: Path, display: str) -> tuple[dict[str, Any], str]:
     """Parse one scenario file; every way it can fail becomes a one-line SimError."""
     if not path.exists():
@@ -297,6 +315,8 @@ def _read_toml(path: Path, display: str) -> tuple[dict[str, Any], str]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SimError(_toml_error(err, text), path=display) from None
+    except (ValueError, RecursionError) as err:  # tomllib's limits: huge integers, deep nesting
+        raise SimError(_toml_limit_error(err, text), path=display) from None
     if not data:
         raise SimError("the file sets nothing (only comments)", path=display)
     return data, text
@@ -396,6 +416,20 @@ def _check_run_value(key: str, value: Any, origin: str, where: str) -> Any:
     return number
 
 
+def _resolved(path: Path, origin: str, where: str) -> Path:
+    """An absolute path without symlinks; a symlink loop is the user's error, not a crash."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as err:  # RuntimeError: "Symlink loop" (Python < 3.13)
+        raise SimError(f'cannot follow "{path}": {err}', path=origin, where=where) from None
+
+
+def check_run_argument(key: str, value: Any, flag: str) -> Any:
+    """A command-line value for a [run] field (``--years``, ``--seed``, ``--replicates``),
+    checked like the file's value and reported under the flag's name."""
+    return _check_run_value(key, value, None, flag)  # type: ignore[arg-type]
+
+
 def _check_inputs(
     table: Mapping[str, Any], base_dir: Path, origin: str, lines: Mapping[str, int]
 ) -> dict[str, Path]:
@@ -416,7 +450,7 @@ def _check_inputs(
                 path=origin,
                 where=where,
             )
-        resolved = (base_dir / Path(value).expanduser()).resolve()
+        resolved = _resolved(base_dir / Path(value).expanduser(), origin, where)
         if not resolved.exists():
             raise SimError(
                 f'file not found: "{value}" (looked for {resolved})', path=origin, where=where
@@ -558,8 +592,13 @@ def _check_scenario(scenario: Scenario, origin: str) -> None:
     """Rules linking run settings and parameters."""
     for year in scenario.schedule:
         if not scenario.start_year < year <= scenario.end_year:
+            allowed = (
+                f"changes can start in {scenario.start_year + 1}-{scenario.end_year}"
+                if scenario.years > 1
+                else f"the run is the single year {scenario.start_year}"
+            )
             raise SimError(
-                f"scheduled year {year} is outside the run ({scenario.start_year + 1}-{scenario.end_year})",
+                f"scheduled year {year} is outside the run ({allowed})",
                 path=origin, where="schedule",
             )
         scenario.params_in(year)  # every scheduled combination must itself be valid
@@ -587,10 +626,16 @@ def _resolve(
     chain: list[Path] = [path.resolve()] if path is not None else []
     current, current_dir = first, base_dir
     while current.extends is not None:
-        target = (current_dir / Path(current.extends).expanduser()).resolve()
+        target = _resolved(
+            current_dir / Path(current.extends).expanduser(),
+            current.origin,
+            _place("extends", current.lines),
+        )
+        start = chain[0].parent if path is not None else base_dir
+        names = [os.path.relpath(p, start) for p in [*chain, target]]
+        if path is None:
+            names.insert(0, origin)
         if target in chain:
-            start = chain[0].parent if path is not None else base_dir
-            names = [os.path.relpath(p, start) for p in [*chain, target]]
             raise SimError("extends cycle: " + " -> ".join(names), path=origin)
         extends_where = _place("extends", current.lines)
         if not target.exists():
@@ -598,7 +643,8 @@ def _resolve(
             if not target.suffix and target.with_suffix(".toml").is_file():
                 hint = f'; did you mean "{current.extends}.toml"?'
             raise SimError(
-                f'"{current.extends}" not found (looked for {target}){hint}',
+                f'"{current.extends}" not found (looked for {target}){hint}; '
+                f"extends chain: {' -> '.join(names)}",
                 path=current.origin,
                 where=extends_where,
             )

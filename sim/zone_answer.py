@@ -219,6 +219,9 @@ def cli_answer(args) -> int:
         cfg = AnswerConfig(years=3, replicates=4, shares=(0.0, 0.5, 1.0), zone_sizes=(25,), zone_noises=(0.3,),
                            overheads=(120_000.0,), frontier_noises=(0.3, 0.9), frontier_replicates=3,
                            region=("49", "37"), budget_thb=3_000_000.0)
+    from sim.outputs import prepare_out_dir
+
+    prepare_out_dir(args.out)  # a file, or a folder that cannot be written: one line, before any run
     result = run_answer(cfg, args.out, workers=args.workers)
     print(result["text"])
     return 0

@@ -26,6 +26,7 @@ EXPECTED = {
                              "fan_people_protected_th", "tile_map_coverage"],
     "02_parameter_sweep": ["zone_share_curve", "zone_share_curve_coverage", "heatmap", "sobol"],
     "03_export_allocation": ["allocation_2024"],
+    "04_calibration": ["history_fit", "identifiability"],
 }
 
 

@@ -46,6 +46,16 @@ RESERVED_COLUMNS = frozenset(
 )
 _PATH_PATTERN = re.compile(r"^[A-Za-z_][\w-]*(\.[\w-]+)*$")
 
+# Sizes past which a sweep cannot be meant: refused at once instead of filling memory or
+# running for ever (a typo such as `samples = 1e21` or `levels = 10000000`).
+MAX_LEVELS = 10_000  # grid levels of one parameter (and Morris grid levels)
+MAX_SAMPLES = 1_000_000  # samples of a Latin hypercube / Sobol base / Morris trajectories
+MAX_POINTS = 1_000_000  # points of any design
+MAX_WHOLE = 2**53  # whole-number bounds and levels beyond this do not survive floats
+MAX_SEED = 2**63 - 1  # seeds are stored in signed 64-bit columns (as scenario seeds)
+MAX_REPLICATES = 10_000  # as a scenario's [run] replicates
+MAX_RUNS = 10_000_000  # points × replicates
+
 
 def _check_path(path: Any) -> None:
     if not isinstance(path, str) or not _PATH_PATTERN.match(path):
@@ -60,11 +70,21 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_finite(value: Any) -> bool:
+    """math.isfinite that says False (instead of raising) for integers beyond any float."""
+    try:
+        return math.isfinite(value) and (not isinstance(value, int) or abs(value) <= MAX_WHOLE)
+    except OverflowError:
+        return False
+
+
 def _check_levels_count(path: str, levels: int | None) -> None:
     if levels is not None and (
-        isinstance(levels, bool) or not isinstance(levels, int) or levels < 2
+        isinstance(levels, bool) or not isinstance(levels, int) or not 2 <= levels <= MAX_LEVELS
     ):
-        raise SimError(f"{path}: levels must be an integer of at least 2, got {levels!r}")
+        raise SimError(
+            f"{path}: levels must be an integer from 2 to {MAX_LEVELS:_}, got {levels!r}"
+        )
 
 
 @dataclass(frozen=True)
@@ -84,7 +104,7 @@ class Range:
         _check_path(self.path)
         for name in ("low", "high"):
             value = getattr(self, name)
-            if not _is_number(value) or not math.isfinite(value):
+            if not _is_number(value) or not _is_finite(value):
                 raise SimError(f"{self.path}: {name} must be a finite number, got {value!r}")
         if not self.low < self.high:
             raise SimError(f"{self.path}: low ({self.low}) must be below high ({self.high})")
@@ -137,6 +157,8 @@ class IntRange:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer):
                 raise SimError(f"{self.path}: {name} must be an integer, got {value!r}")
+            if abs(int(value)) > MAX_WHOLE:
+                raise SimError(f"{self.path}: {name} must lie within ±2**53, got {value!r}")
         if not self.low < self.high:
             raise SimError(f"{self.path}: low ({self.low}) must be below high ({self.high})")
         _check_levels_count(self.path, self.levels)
@@ -185,8 +207,10 @@ class Levels:
         if not values:
             raise SimError(f"{self.path}: levels must not be empty")
         if all(_is_number(v) for v in values):
-            if not all(math.isfinite(v) for v in values):
-                raise SimError(f"{self.path}: levels must be finite numbers")
+            if not all(_is_finite(v) for v in values):
+                raise SimError(
+                    f"{self.path}: levels must be finite numbers (whole numbers within ±2**53)"
+                )
         elif not (
             all(isinstance(v, str) for v in values) or all(isinstance(v, bool) for v in values)
         ):
@@ -270,10 +294,10 @@ class DesignSpec:
             if (
                 isinstance(self.samples, bool)
                 or not isinstance(self.samples, int)
-                or self.samples < minimum
+                or not minimum <= self.samples <= MAX_SAMPLES
             ):
                 raise SimError(
-                    f"must be an integer of at least {minimum}, got {self.samples!r}",
+                    f"must be an integer from {minimum} to {MAX_SAMPLES:_}, got {self.samples!r}",
                     where="design.samples",
                 )
         elif self.samples is not None:
@@ -292,7 +316,7 @@ class DesignSpec:
         if (
             isinstance(self.grid_levels, bool)
             or not isinstance(self.grid_levels, int)
-            or self.grid_levels < 2
+            or not 2 <= self.grid_levels <= MAX_LEVELS
             or self.grid_levels % 2
         ):
             raise SimError(
@@ -300,10 +324,12 @@ class DesignSpec:
                 where="design.grid_levels",
             )
         if self.seed is not None and (
-            isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, int)
+            or not 0 <= self.seed <= MAX_SEED
         ):
             raise SimError(
-                f"must be a non-negative integer, got {self.seed!r}", where="design.seed"
+                f"must be an integer from 0 to 2**63 - 1, got {self.seed!r}", where="design.seed"
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -334,11 +360,21 @@ def check_parameters(parameters: Sequence[Parameter]) -> None:
         seen.add(p.path)
 
 
+def grid_size(parameter: Parameter, default_levels: int | None = None) -> int:
+    """Number of values of a parameter in a full factorial, without listing a long range."""
+    if isinstance(parameter, IntRange):
+        n = parameter.levels or default_levels
+        span = parameter.high - parameter.low + 1
+        if n is None or n >= span:
+            return span
+    return len(parameter.grid(default_levels))
+
+
 def design_size(parameters: Sequence[Parameter], spec: DesignSpec) -> int:
     """Number of points the design will have, without generating it."""
     d = len(parameters)
     if spec.kind == FULL_FACTORIAL:
-        return math.prod(len(p.grid(spec.levels)) for p in parameters)
+        return math.prod(grid_size(p, spec.levels) for p in parameters)
     if spec.kind == LATIN_HYPERCUBE:
         return spec.samples  # type: ignore[return-value]
     if spec.kind == SOBOL:

@@ -230,13 +230,14 @@ def _progress_bar(total: int, initial: int, progress: bool | None, desc: str) ->
     )
 
 
-def _record_failure(out: Path, spec_run_id: str, err: BaseException) -> Path:
+def _record_failure(out: Path, spec_run_id: str, err: BaseException) -> Path | None:
+    """Write the run's traceback under failed/; None when that cannot be written either."""
     path = out / store.FAILED / f"{spec_run_id}.txt"
     text = "".join(traceback.format_exception(type(err), err, err.__traceback__))
     try:
         store.write_text_atomic(text, path)
     except OSError:
-        pass
+        return None  # e.g. the disk is full: say so without pointing at a file that is not there
     return path
 
 
@@ -294,8 +295,10 @@ def drive(
     if failure is not None:
         run_id, err = failure
         where = _record_failure(out, run_id, err)
+        shown = " ".join(str(err).split())  # one line, whatever the model raised
         raise RunFailed(
-            f"run {run_id} failed: {type(err).__name__}: {err} (traceback in {where}); "
-            "finished runs are kept; fix the cause and run the same command again to resume"
+            f"run {run_id} failed: {type(err).__name__}: {shown}"
+            + (f" (traceback in {where})" if where else "")
+            + "; finished runs are kept; fix the cause and run the same command again to resume"
         ) from err
     return outcome

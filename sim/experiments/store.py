@@ -107,15 +107,21 @@ def sweep_lock(out: Path) -> Iterator[None]:
     """Refuse, at once, a second sweep writing into the same folder."""
     from filelock import FileLock, Timeout
 
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise SimError("is a file, not a folder: choose a folder for the results", path=str(out))
     lock = FileLock(str(out / LOCK))
     try:
+        out.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
     except Timeout:
         raise SimError(
             "another sweep is writing to this folder (lock held); wait for it to finish "
             "or choose another output folder",
             path=str(out),
+        ) from None
+    except OSError as err:  # a path under a file, a read-only or full disk
+        raise SimError(
+            f"cannot write the sweep folder ({err.strerror or err})", path=str(out)
         ) from None
     try:
         yield

@@ -27,10 +27,15 @@ from sim.errors import SimError
 from sim.experiments import store
 from sim.experiments.designs import (
     FULL_FACTORIAL,
+    MAX_POINTS,
+    MAX_REPLICATES,
+    MAX_RUNS,
+    MAX_SEED,
     DesignSpec,
     Parameter,
     check_parameters,
     design_size,
+    grid_size,
     make_design,
 )
 from sim.experiments.executors import RunFailed, SweepInterrupted, drive, make_backend
@@ -44,8 +49,8 @@ Validator = Callable[[dict[str, Any], str], None]
 
 def _read_scenario_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is fine, as in scenarios
+    except (OSError, ValueError, RecursionError) as err:  # ValueError: not UTF-8, not TOML, huge int
         raise SimError(f"cannot read the base scenario: {err}", path=str(path)) from None
 
 
@@ -77,7 +82,10 @@ def _scenario_info(base: Path | dict[str, Any]) -> tuple[str, int | None, str | 
         parent = data.get("extends")
         if not isinstance(parent, str):
             break
-        path = (path.parent / parent).resolve()
+        try:
+            path = (path.parent / parent).resolve()
+        except (RuntimeError, OSError):  # a symlink loop: the engine reports it with its place
+            break
         if path in seen or not path.is_file():
             break  # the engine reports broken chains with their context
         data = _read_scenario_toml(path)
@@ -122,14 +130,27 @@ class Sweep:
         if self.spec.kind == FULL_FACTORIAL:
             for i, p in enumerate(self.parameters):
                 try:
-                    p.grid(self.spec.levels)
+                    grid_size(p, self.spec.levels)
                 except SimError as err:
                     raise SimError(str(err), path=source, where=f"parameters[{i}]") from None
-        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
+        if (
+            isinstance(replicates, bool)
+            or not isinstance(replicates, int)
+            or not 1 <= replicates <= MAX_REPLICATES
+        ):
             raise SimError(
-                f"must be a positive integer, got {replicates!r}", path=source, where="replicates"
+                f"must be an integer from 1 to {MAX_REPLICATES:_}, got {replicates!r}",
+                path=source,
+                where="replicates",
             )
         self.replicates = replicates
+        if self.n_points > MAX_POINTS or self.n_runs > MAX_RUNS:
+            raise SimError(
+                f"{self.n_points:_} points × {replicates} replicates is too big a sweep (at most "
+                f"{MAX_POINTS:_} points and {MAX_RUNS:_} runs); use fewer levels or samples",
+                path=source,
+                where="design",
+            )
         self.outputs = tuple(outputs)
         unknown = [o for o in self.outputs if o not in KNOWN_OUTPUTS]
         if unknown:
@@ -151,9 +172,9 @@ class Sweep:
             raise SimError(
                 "no seed: give `seed` in the sweep or the base scenario", path=source, where="seed"
             )
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
             raise SimError(
-                f"must be a non-negative integer, got {seed!r}", path=source, where="seed"
+                f"must be an integer from 0 to 2**63 - 1, got {seed!r}", path=source, where="seed"
             )
         self.seed = seed
         self._where = where
@@ -293,8 +314,13 @@ class Sweep:
         record = {"sweep": self.name, "scenario": self.scenario, "version": __version__}
         started = time.perf_counter()
         with store.sweep_lock(out):
-            store.write_or_check_manifest(out, self._manifest(model))
-            store.clean_unfinished(out, self.outputs)
+            try:
+                store.write_or_check_manifest(out, self._manifest(model))
+                store.clean_unfinished(out, self.outputs)
+            except OSError as err:  # read-only or full disk: nothing run yet, nothing lost
+                raise SimError(
+                    f"cannot write the sweep folder ({err.strerror or err})", path=str(out)
+                ) from None
             already = self._count_finished(out, points, limit)
             todo = (s for s in self._scope(points, limit) if not store.is_finished(out, s.run_id))
             ran = 0
@@ -399,7 +425,9 @@ def cli_sweep(args: Any) -> int:
     if validate is not None:  # the engine's paths only mean something to the engine
         sweep.check(validate)
     out = Path(args.out) if getattr(args, "out", None) else Path("results") / sweep.name
-    workers = getattr(args, "workers", None) or os.cpu_count() or 1
+    workers = getattr(args, "workers", None)
+    if workers is None:  # not `or`: --workers 0 is an error, not "all cores"
+        workers = os.cpu_count() or 1
     try:
         results = sweep.run(
             out,

@@ -14,6 +14,8 @@ from typing import Any
 from sim.errors import SimError
 from sim.experiments.designs import (
     DESIGN_KINDS,
+    MAX_REPLICATES,
+    MAX_SEED,
     DesignSpec,
     IntRange,
     Levels,
@@ -87,11 +89,14 @@ class _Reader:
         *,
         default: Any = None,
         minimum: int | None = None,
+        maximum: int | None = None,
         required: bool = False,
     ) -> Any:
         value = self.value(table, key, prefix, (int,), "an integer", default, required)
         if value is not None and minimum is not None and value < minimum:
             raise self.error(f"{prefix}{key}", f"must be at least {minimum}, got {value}")
+        if value is not None and maximum is not None and value > maximum:
+            raise self.error(f"{prefix}{key}", f"must be at most {maximum:_}, got {value:_}")
         return value
 
     def choice(
@@ -105,6 +110,34 @@ class _Reader:
         return value
 
 
+def _read_toml(source: Path, file: str) -> dict[str, Any]:
+    """Parse the file (UTF-8, with or without BOM); every way it can fail is one SimError."""
+    if source.is_dir():
+        raise SimError("is a directory, not a sweep file", path=file)
+    try:
+        raw = source.read_bytes()
+    except FileNotFoundError:
+        raise SimError("sweep file not found", path=file) from None
+    except OSError as err:
+        raise SimError(f"cannot read the sweep file ({err.strerror or err})", path=file) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise SimError(
+            f"line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8",
+            path=file,
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SimError(f"not valid TOML: {err}", path=file) from None
+    except ValueError:  # tomllib refuses whole numbers of more than 4300 digits
+        raise SimError("not valid TOML: a number is too long (more than 4300 digits)", path=file) from None
+    except RecursionError:
+        raise SimError("not valid TOML: arrays or tables are nested too deeply", path=file) from None
+
+
 def read_sweep_file(path: str | Path) -> dict[str, Any]:
     """Parse and check a sweep file; returns the keyword arguments of `Sweep`.
 
@@ -112,14 +145,7 @@ def read_sweep_file(path: str | Path) -> dict[str, Any]:
     """
     file = str(path)
     source = Path(path)
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SimError("sweep file not found", path=file) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SimError(f"cannot read the sweep file: {err}", path=file) from None
-    except tomllib.TOMLDecodeError as err:
-        raise SimError(f"not valid TOML: {err}", path=file) from None
+    data = _read_toml(source, file)
 
     r = _Reader(file)
     r.check_keys(data, TOP_KEYS, "")
@@ -135,11 +161,16 @@ def read_sweep_file(path: str | Path) -> dict[str, Any]:
         'the base scenario, e.g. base = "../scenarios/x.toml"',
         required=True,
     )
-    base = (source.parent / base_text).resolve()
+    try:
+        base = (source.parent / base_text).resolve()
+    except (RuntimeError, OSError) as err:  # a symlink loop (RuntimeError before Python 3.13)
+        raise r.error("base", f"cannot follow {base_text!r}: {err}") from None
+    if base.is_dir():
+        raise r.error("base", f"is a directory, not a scenario file: {base}")
     if not base.is_file():
         raise r.error("base", f"base scenario not found: {base}")
-    replicates = r.integer(data, "replicates", default=1, minimum=1)
-    seed = r.integer(data, "seed", default=None, minimum=0)
+    replicates = r.integer(data, "replicates", default=1, minimum=1, maximum=MAX_REPLICATES)
+    seed = r.integer(data, "seed", default=None, minimum=0, maximum=MAX_SEED)
 
     outputs = r.value(data, "outputs", "", (list,), "an array of table names", default=["summary"])
     for i, table in enumerate(outputs):

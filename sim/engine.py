@@ -148,7 +148,11 @@ def geography_for(scenario):
 class MonthlyConstants:
     """The parameters the compiled monthly step needs, as plain arrays and numbers."""
 
-    args: tuple
+    args: tuple  # positional arguments of `month_step` after the state arrays
+    contribution_monthly: float = 0.0  # THB per member per month
+    entrance_fee: float = 0.0  # THB per new member
+    other_ratio: float = 0.0  # other income per THB of contributions
+    admin_share: float = 0.0  # admin cost per THB of income
 
     @classmethod
     def build(cls, params: ParameterSet, tables: BenefitTables) -> MonthlyConstants:
@@ -191,7 +195,10 @@ class MonthlyConstants:
             float(params["benefits.central_fund.share_of_nonmember_elderly"]),
             params["benefits.central_fund.thb_per_year"] / 12,
         )
-        return cls(args=args)
+        return cls(args=args, contribution_monthly=year / 12,
+                   entrance_fee=float(params["contribution.entrance_fee_thb"]),
+                   other_ratio=float(params["contribution.other_income_ratio"]),
+                   admin_share=float(params["finance.admin_cost_share"]))
 
 
 # A policy decides money per unit row from the year's situation.
@@ -256,7 +263,7 @@ class Simulation:
         self.state = synthetic_state(self.geo, params, self.start, self.key, registry)
         end_year(self.state, params, self.tables, self.state.contributions_last_year)  # classify the start
         self.dev = initial_development_state(self.geo, params, self.start)
-        self.consts = MonthlyConstants.build(params, self.tables).args
+        self.consts = MonthlyConstants.build(params, self.tables)
         self.zone_ok = funded_zones(self.geo, params)
         self.budget_multiplier = budget_multiplier
         self.budget = float(params["budget.development_thb_per_year"]) * budget_multiplier
@@ -277,7 +284,7 @@ class Simulation:
             return
         self.params = params = self.scenario.params_in(self.year)
         self.tables = benefit_tables(params)
-        self.consts = MonthlyConstants.build(params, self.tables).args
+        self.consts = MonthlyConstants.build(params, self.tables)
         self.zone_ok = funded_zones(self.geo, params)
         self.budget = float(params["budget.development_thb_per_year"]) * self.budget_multiplier
 
@@ -320,7 +327,7 @@ class Simulation:
             month_step(
                 self.key, m_index, state.codes, state.founded, state.active,
                 state.members, state.waiting, state.population, state.reserves, state.generosity,
-                rate, dropout, flows, *consts,
+                rate, dropout, flows, *consts.args,
             )
             if month == 0 and newcomers.any():
                 _add_founders(state, newcomers, m_index, flows, consts)
@@ -354,14 +361,15 @@ class Simulation:
         return result
 
 
-def _add_founders(state: FundState, newcomers: np.ndarray, m_index: int, flows: np.ndarray, consts: tuple) -> None:
+def _add_founders(state: FundState, newcomers: np.ndarray, m_index: int, flows: np.ndarray,
+                  consts: MonthlyConstants) -> None:
     """Founding members join in the first month of the year and wait like any joiner."""
     state.waiting[:, m_index % state.waiting.shape[1], :] += newcomers
     paying = newcomers.sum(axis=1)
-    contrib = np.rint(paying * consts[20] * 100).astype(np.int64)
-    other = np.rint(contrib * consts[22]).astype(np.int64)
-    fees = np.rint(paying * consts[21] * 100).astype(np.int64)
-    admin = np.rint((contrib + other + fees) * consts[23]).astype(np.int64)
+    contrib = np.rint(paying * consts.contribution_monthly * 100).astype(np.int64)
+    other = np.rint(contrib * consts.other_ratio).astype(np.int64)
+    fees = np.rint(paying * consts.entrance_fee * 100).astype(np.int64)
+    admin = np.rint((contrib + other + fees) * consts.admin_share).astype(np.int64)
     contrib, other, fees, admin = (np.where(state.active, x, 0) for x in (contrib, other, fees, admin))
     state.reserves += contrib + other + fees - admin
     flows[:, CONTRIBUTIONS] += contrib
@@ -528,16 +536,21 @@ def _unit_rows(replicate, year, units, money, overhead, effort, dev) -> pd.DataF
     )
 
 
-def manifest(scenario, replicates, seed, wall_seconds) -> dict:
+@lru_cache(maxsize=1)
+def _git_commit() -> str | None:
+    """The source tree's commit, looked up once per process (not once per run)."""
     import subprocess
 
-    commit = None
     try:
         here = Path(__file__).resolve().parent
-        commit = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=5).stdout.strip() or None
+        return subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=5).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
-        commit = None
+        return None
+
+
+def manifest(scenario, replicates, seed, wall_seconds) -> dict:
+    commit = _git_commit()
     return {
         "scenario": scenario.to_dict() if hasattr(scenario, "to_dict") else str(scenario),
         "parameters": scenario.params.to_dict() if hasattr(scenario.params, "to_dict") else {},

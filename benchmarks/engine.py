@@ -19,8 +19,8 @@ WORKLOAD = r"""
 import json, resource, sys, time
 import numba
 numba.set_num_threads({threads})
-from sim.engine import simulate
-from sim.scenario import scenario_from_dict
+from sim.model.engine import simulate
+from sim.inputs.scenario import scenario_from_dict
 s = scenario_from_dict({{"run": {{"region": "{region}", "years": {years}}}, "policy": {{"kind": "{policy}"}}}})
 simulate(s.with_overrides({{}}, years=1), 0, outputs=("summary",))   # compile / warm caches
 times = []

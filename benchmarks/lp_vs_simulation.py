@@ -41,7 +41,7 @@ BEFORE = {
 
 
 def scenario(**policy):
-    from sim.scenario import scenario_from_dict
+    from sim.inputs.scenario import scenario_from_dict
 
     return scenario_from_dict({"name": "lp_check", "run": {"region": REGION, "years": 4},
                                "budget": {"development_thb_per_year": BUDGET_THB},
@@ -50,13 +50,13 @@ def scenario(**policy):
 
 # ------------------------------------------------------------------------------ the check
 def unit_check(scn, draws: int, workers: int, *, world: int = 0, year: int | None = None) -> pd.DataFrame:
-    from sim.lp_check import lp_vs_simulation
+    from sim.studies.lp_check import lp_vs_simulation
 
     return lp_vs_simulation(scn, replicates=draws, delta_thb=DELTA_THB, world=world, year=year, workers=workers)
 
 
 def summarise(table: pd.DataFrame) -> dict:
-    from sim.lp_check import rank_agreement
+    from sim.studies.lp_check import rank_agreement
 
     lp, sim = table["lp_marginal_value"], table["sim_marginal_value"]
     return {"units": len(table), "spearman": rank_agreement(table), "pearson": float(stats.pearsonr(lp, sim).statistic),
@@ -68,7 +68,7 @@ def summarise(table: pd.DataFrame) -> dict:
 @contextlib.contextmanager
 def fixed_strength(strength: np.ndarray):
     """The engine's effort-to-strength step replaced by a given strength (diagnostic only)."""
-    import sim.engine as engine
+    import sim.model.engine as engine
 
     original = engine.effect_strength
     engine.effect_strength = lambda effort, params: strength
@@ -82,7 +82,7 @@ def channel_check(draws: int) -> pd.DataFrame:
     """Per channel (others' effects set to zero in both), the outlook's gain in people protected
     against the engine's, paired on common random numbers: full effect (E 0 -> 1 everywhere) and
     marginal (E from the policy's strength to +0.1)."""
-    from sim.development import (
+    from sim.model.development import (
         YearOutlook,
         capacity_building,
         effect_strength,
@@ -90,7 +90,7 @@ def channel_check(draws: int) -> pd.DataFrame:
         money_to_effort,
         spread_weights,
     )
-    from sim.lp_check import _fork, draw_key, protected, world_at
+    from sim.studies.lp_check import _fork, draw_key, protected, world_at
 
     scn = scenario()
     sim, ctx, money = world_at(scn, 0, scn.start_year)
@@ -131,7 +131,7 @@ def channel_check(draws: int) -> pd.DataFrame:
 
 # --------------------------------------------------------------------- policy comparison
 def policy_comparison(replicates: int, workers: int, years: int):
-    from sim.compare import compare, paired_differences
+    from sim.experiments.compare import compare, paired_differences
 
     base = scenario(kind="lp").with_overrides({}, name="lp", years=years)
     scns = [base, base.with_overrides({"policy.lp.mip": True}, name="lp_mip")]

@@ -16,3 +16,7 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
 __all__ = ["__version__"]
+
+from sim import _moved  # noqa: E402  (old module paths keep working for one release)
+
+_moved.install()

@@ -1,6 +1,6 @@
 """An individual-level reference of ONE welfare fund, month by month (MODEL.md sections 3-4).
 
-The engine (``sim.monthly.month_step``) keeps cohort counts: members by (age band, tenure
+The engine (``sim.model.monthly.month_step``) keeps cohort counts: members by (age band, tenure
 band) and a ring buffer of waiting members by join month, with binomial/Poisson draws per
 cohort. This module simulates the same fund with every member as an individual -- age band,
 tenure band, the month they joined (so the waiting period is exact), their hospital benefit
@@ -8,7 +8,7 @@ already used this calendar year -- and draws every event per person with plain n
 cohort engine is right, both give the same *distribution* of outcomes; the tests compare
 them over hundreds of seeds.
 
-The rates are derived here from the parameter set, independently of ``sim.engine``:
+The rates are derived here from the parameter set, independently of ``sim.model.engine``:
 
 * monthly event probability from a yearly rate r (per person-year): 1 - exp(-r / 12);
 * ageing: a member leaves an age band of width w years with probability 1 - exp(-1/(12 w))

@@ -262,7 +262,7 @@ def test_a_real_process_exits_1_with_one_line(case_id, tmp_path):
 def test_good_twins_of_the_tolerated_quirks_are_accepted(tmp_path):
     """BOM, Windows line endings and Thai text are fine in sweep and scenario files."""
     from sim.experiments import Sweep
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
 
     (tmp_path / "base.toml").write_bytes(
         "\ufeffname = \"ฐาน\"\r\n[run]\r\nregion = [\"49\"]\r\nyears = 1\r\nseed = 3\r\n".encode()
@@ -359,7 +359,7 @@ def fuzz_dir(tmp_path_factory):
 @FUZZ
 @given(text=TOML_TEXT, newline=NEWLINES, bom=st.booleans())
 def test_fuzz_scenario_text_raises_only_simerror(fuzz_dir, text, newline, bom):
-    from sim.scenario import load_scenario
+    from sim.inputs.scenario import load_scenario
 
     path = _write(fuzz_dir, "fuzz_scenario.toml", text, newline, bom)
     try:
@@ -416,7 +416,7 @@ def csv_text(draw):
 
 @pytest.fixture(scope="module")
 def mukdahan():
-    from sim.geography import build_geography
+    from sim.world.geography import build_geography
 
     return build_geography(["49"])
 
@@ -424,8 +424,8 @@ def mukdahan():
 @FUZZ
 @given(text=csv_text(), newline=NEWLINES, bom=st.booleans(), which=st.sampled_from(["zones", "population", "registry"]))
 def test_fuzz_csv_inputs_raise_only_simerror(fuzz_dir, mukdahan, text, newline, bom, which):
-    from sim.geography import build_geography
-    from sim.registry import load_registry
+    from sim.world.geography import build_geography
+    from sim.world.registry import load_registry
 
     path = _write(fuzz_dir, f"fuzz_{which}.csv", text, newline, bom)
     with warnings.catch_warnings():

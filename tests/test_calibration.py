@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration import (
+from sim.studies.calibration import (
     FIT_PARAMETERS,
     SETUP_BUDGET,
     CalibrationConfig,
@@ -27,8 +27,8 @@ from sim.calibration import (
     run_history,
     scaled_residual,
 )
-from sim.parameters import default_parameters
-from sim.references import cited_tags, references
+from sim.inputs.parameters import default_parameters
+from sim.inputs.references import cited_tags, references
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "results" / "calibration"
@@ -225,7 +225,7 @@ def test_a_tiny_calibration_writes_every_table(tmp_path):
 
 
 def test_study_parameters_cover_every_assumed_number_with_a_band_or_a_reason():
-    from sim.sensitivity_study import study_parameters
+    from sim.studies.sensitivity import study_parameters
 
     params = default_parameters()
     kept, table = study_parameters(params)
@@ -246,10 +246,10 @@ def test_study_parameters_cover_every_assumed_number_with_a_band_or_a_reason():
 
 @pytest.mark.timeout(120)
 def test_paired_difference_is_treatment_minus_control_on_one_seed():
-    from sim.engine import simulate
+    from sim.model.engine import simulate
     from sim.experiments import RunSpec
-    from sim.scenario import load_scenario
-    from sim.sensitivity_study import paired_difference
+    from sim.inputs.scenario import load_scenario
+    from sim.studies.sensitivity import paired_difference
 
     base = {"treatment": str(ROOT / "scenarios" / "zone_all_2023.toml"),
             "control": str(ROOT / "scenarios" / "province_2021.toml"),

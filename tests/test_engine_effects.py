@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.benefits import benefit_tables
-from sim.engine import geography_for, run_scenario, simulate
-from sim.population import ISAN_PROVINCE_CODES, province_populations
-from sim.rng import run_key
-from sim.scenario import scenario_from_dict
-from sim.state import DORMANT, WEAK, synthetic_state
-from sim.yearly import end_year
+from sim.model.benefits import benefit_tables
+from sim.model.engine import geography_for, run_scenario, simulate
+from sim.world.population import ISAN_PROVINCE_CODES, province_populations
+from sim.model.rng import run_key
+from sim.inputs.scenario import scenario_from_dict
+from sim.model.state import DORMANT, WEAK, synthetic_state
+from sim.model.yearly import end_year
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -17,15 +17,15 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sim.benefits import benefit_tables
-from sim.engine import INFLOW_COLUMNS, OUTFLOW_COLUMNS, geography_for, run_scenario, simulate
+from sim.model.benefits import benefit_tables
+from sim.model.engine import INFLOW_COLUMNS, OUTFLOW_COLUMNS, geography_for, run_scenario, simulate
 from sim.errors import SimError
-from sim.monthly import BENEFIT_FLOWS, CENTRAL_FUND, FLOW_NAMES
-from sim.parameters import ParameterSet, default_parameters
-from sim.rng import run_key
-from sim.scenario import scenario_from_dict
-from sim.state import synthetic_state
-from sim.yearly import end_year
+from sim.model.monthly import BENEFIT_FLOWS, CENTRAL_FUND, FLOW_NAMES
+from sim.inputs.parameters import ParameterSet, default_parameters
+from sim.model.rng import run_key
+from sim.inputs.scenario import scenario_from_dict
+from sim.model.state import synthetic_state
+from sim.model.yearly import end_year
 
 
 @pytest.fixture(autouse=True, scope="module")

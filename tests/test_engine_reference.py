@@ -1,6 +1,6 @@
 """The cohort engine against an individual-level reference (MODEL.md section 3 and 8).
 
-``sim.monthly.month_step`` is driven directly for one fund from a fixed starting state, once
+``sim.model.monthly.month_step`` is driven directly for one fund from a fixed starting state, once
 per replicate; ``tests/reference_model.py`` simulates the same fund with every member as an
 individual. Over 600 replicates each, two-sample Kolmogorov-Smirnov tests compare members at
 the end, deaths, eligible members at the end, benefits paid, funeral benefits, reserves and
@@ -34,12 +34,12 @@ import pytest
 from reference_model import FundSetup, Rates, simulate_fund
 from scipy import stats
 
-from sim.benefits import benefit_tables
-from sim.engine import MonthlyConstants
-from sim.monthly import BENEFIT_FLOWS as BENEFITS
-from sim.monthly import DIED, FUNERAL, HOSPITAL, N_FLOWS, month_step
-from sim.parameters import default_parameters
-from sim.rng import run_key
+from sim.model.benefits import benefit_tables
+from sim.model.engine import MonthlyConstants
+from sim.model.monthly import BENEFIT_FLOWS as BENEFITS
+from sim.model.monthly import DIED, FUNERAL, HOSPITAL, N_FLOWS, month_step
+from sim.inputs.parameters import default_parameters
+from sim.model.rng import run_key
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -2,7 +2,7 @@
 disks, and two sweeps racing for one folder.
 
 The sweep is tiny (Mukdahan, two years, three points × two replicates, all three tables) so
-each fault costs seconds. `slow_engine` is the real engine (`sim.engine:run_spec`) after a
+each fault costs seconds. `slow_engine` is the real engine (`sim.model.engine:run_spec`) after a
 pause, so that a fault can be caught while runs are in flight; it is imported by name in
 worker processes (tests/ is on their path).
 """
@@ -54,7 +54,7 @@ def slow_engine(spec):
     if calls:
         Path(calls, f"{spec.run_id}.{os.getpid()}.{uuid.uuid4().hex[:8]}").touch()
     time.sleep(float(os.environ.get("FAULT_SLEEP", "0")))
-    from sim.engine import run_spec
+    from sim.model.engine import run_spec
 
     return run_spec(spec)
 
@@ -120,7 +120,7 @@ def reference(project, tmp_path_factory) -> dict[str, pd.DataFrame]:
 
 RUN_CLI = textwrap.dedent("""
     import argparse, sys
-    from sim.experiments import cli_sweep
+    from sim.cli.sweep import main as cli_sweep
     args = argparse.Namespace(file=sys.argv[1], out=sys.argv[2], workers=int(sys.argv[3]),
                               scheduler=None, limit=None, model="test_faults:slow_engine")
     sys.exit(cli_sweep(args))

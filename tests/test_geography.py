@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import SimError
-from sim.geography import Geography, build_geography, province_groups, resolve_region
+from sim.world.geography import Geography, build_geography, province_groups, resolve_region
 
 PROVINCE_COLUMNS = [
     "province_code",

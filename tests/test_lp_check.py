@@ -19,13 +19,13 @@ import numba
 import numpy as np
 import pytest
 
-import sim.engine as engine
-from sim.development import YearOutlook
-from sim.engine import Simulation
-from sim.lp_check import lp_vs_simulation, rank_agreement
-from sim.population import ISAN_PROVINCE_CODES, province_populations
-from sim.rng import run_key
-from sim.scenario import scenario_from_dict
+import sim.model.engine as engine
+from sim.model.development import YearOutlook
+from sim.model.engine import Simulation
+from sim.studies.lp_check import lp_vs_simulation, rank_agreement
+from sim.world.population import ISAN_PROVINCE_CODES, province_populations
+from sim.model.rng import run_key
+from sim.inputs.scenario import scenario_from_dict
 
 REGION = ["44", "46"]
 DRAWS = 200

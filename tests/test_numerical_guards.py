@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.engine import simulate
+from sim.model.engine import simulate
 from sim.errors import SimError
-from sim.parameters import default_parameters
-from sim.scenario import scenario_from_dict
+from sim.inputs.parameters import default_parameters
+from sim.inputs.scenario import scenario_from_dict
 
 DATA = Path(__file__).resolve().parent / "data"
 DEFS = default_parameters().definitions

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.errors import SimError
-from sim.parameters import (
+from sim.inputs.parameters import (
     CONSISTENCY_RULES,
     STATUSES,
     ParameterSet,
@@ -26,7 +26,7 @@ from sim.parameters import (
     format_value,
     load_definitions,
 )
-from sim.references import cited_tags, references
+from sim.inputs.references import cited_tags, references
 
 PARAMS = default_parameters()
 DEFS = PARAMS.definitions

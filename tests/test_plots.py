@@ -18,10 +18,11 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.image import imread
 from matplotlib.text import Text
 
-import sim.fonts as fonts
-from sim import labels
+import sim.report.fonts as fonts
+from sim.report import labels
 from sim.errors import SimError
-from sim.plots import (
+from sim.studies.figures import plot_results_dir
+from sim.report.plots import (
     ISAN_TILES,
     by_province,
     plot_allocation,
@@ -29,7 +30,6 @@ from sim.plots import (
     plot_differences,
     plot_fan,
     plot_heatmap,
-    plot_results_dir,
     plot_sobol,
     plot_tile_map,
     plot_zone_share_curve,
@@ -83,7 +83,7 @@ def synthetic_summary(scenarios=("province_2021", "zone_all_2023"), replicates=4
 
 
 def synthetic_differences(summary: pd.DataFrame) -> pd.DataFrame:
-    from sim.compare import paired_differences
+    from sim.experiments.compare import paired_differences
 
     return paired_differences(summary, "province_2021",
                               metrics=("people_protected", "coverage", "funds_weak", "median_reserve_ratio"))
@@ -200,7 +200,7 @@ def test_sobol_bars(tmp_path, lang):
 
 @pytest.fixture(scope="module")
 def quick_scenarios():
-    from sim.scenario import find_scenario, load_scenario
+    from sim.inputs.scenario import find_scenario, load_scenario
 
     return [load_scenario(find_scenario(n)).with_overrides({}, region=QUICK_REGION, years=2)
             for n in ("province_2021", "zone_all_2023")]
@@ -208,7 +208,7 @@ def quick_scenarios():
 
 @pytest.fixture(scope="module")
 def quick_comparison(quick_scenarios):
-    from sim.compare import compare
+    from sim.experiments.compare import compare
 
     return compare(quick_scenarios, 2, workers=1)
 
@@ -227,7 +227,7 @@ def test_plot_comparison_writes_fans_and_differences(tmp_path, quick_comparison)
 
 
 def test_tile_map_from_a_real_run(tmp_path, quick_scenarios):
-    from sim.engine import simulate
+    from sim.model.engine import simulate
 
     run = simulate(quick_scenarios[1], 0, outputs=("fund_years",))
     values = by_province(run.fund_years, "coverage")
@@ -240,7 +240,7 @@ def test_tile_map_from_a_real_run(tmp_path, quick_scenarios):
 
 @pytest.mark.parametrize("lang", ["en", "th"])
 def test_allocation_against_the_rule(tmp_path, quick_scenarios, lang):
-    from sim.allocate import recommend, rule_allocation
+    from sim.studies.recommend import recommend, rule_allocation
 
     scenario = quick_scenarios[1]
     _problem, result, header, ctx = recommend(scenario, scenario.start_year + 1)
@@ -251,9 +251,9 @@ def test_allocation_against_the_rule(tmp_path, quick_scenarios, lang):
 
 
 def test_results_dir_of_a_run_a_comparison_and_a_sweep(tmp_path, quick_scenarios, quick_comparison):
-    from sim.engine import run_scenario
+    from sim.model.engine import run_scenario
     from sim.experiments import Levels, Sweep
-    from sim.outputs import write_result
+    from sim.report.outputs import write_result
 
     run_dir = tmp_path / "run"
     write_result(run_scenario(quick_scenarios[1], 2), run_dir)
@@ -285,8 +285,8 @@ def test_results_dir_of_a_run_a_comparison_and_a_sweep(tmp_path, quick_scenarios
 
 def test_plot_command(tmp_path, quick_scenarios, capsys):
     from sim.cli import main
-    from sim.engine import run_scenario
-    from sim.outputs import write_result
+    from sim.model.engine import run_scenario
+    from sim.report.outputs import write_result
 
     write_result(run_scenario(quick_scenarios[0], 2, outputs=("summary",)), tmp_path / "run")
     assert main(["plot", str(tmp_path / "run"), "--lang", "th", "--out", str(tmp_path / "out")]) == 0

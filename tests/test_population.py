@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sim.errors import SimError
-from sim.geography import build_geography
-from sim.population import (
+from sim.world.geography import build_geography
+from sim.world.population import (
     AGE_BANDS,
     DEFAULT_AGE_SHARES_PERCENT,
     NATIONAL_POPULATION_2023,

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from sim.errors import SimError
-from sim.geography import build_geography
-from sim.registry import BAND_COLUMNS, REGISTRY_COLUMNS, load_registry
+from sim.world.geography import build_geography
+from sim.world.registry import BAND_COLUMNS, REGISTRY_COLUMNS, load_registry
 
 DATA = Path(__file__).parent / "data"
 REGISTRY = DATA / "registry_mukdahan.csv"

@@ -10,9 +10,9 @@ import pytest
 
 from sim.cli import main
 from sim.errors import SimError
-from sim.parameters import default_parameters
-from sim.references import cited_tags, references
-from sim.scenario import (
+from sim.inputs.parameters import default_parameters
+from sim.inputs.references import cited_tags, references
+from sim.inputs.scenario import (
     RUN_DEFAULTS,
     Scenario,
     find_scenario,

@@ -263,7 +263,7 @@ levels = [0, 1, 2, 3, 4]
 
 RUN_CLI = textwrap.dedent("""
     import argparse, sys
-    from sim.experiments import cli_sweep
+    from sim.cli.sweep import main as cli_sweep
     args = argparse.Namespace(file=sys.argv[1], out=sys.argv[2], workers=int(sys.argv[3]),
                               scheduler=None, limit=None, model=sys.argv[4])
     sys.exit(cli_sweep(args))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.zone_answer import (
+from sim.studies.answer import (
     REPO,
     AnswerConfig,
     _final,

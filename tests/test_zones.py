@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import SimError
-from sim.geography import build_geography
-from sim.zones import partition_consecutive, zones_for_province
+from sim.world.geography import build_geography
+from sim.world.zones import partition_consecutive, zones_for_province
 
 DATA = Path(__file__).parent / "data"
 MUKDAHAN_MAP = DATA / "zone_mukdahan.csv"

@@ -1,6 +1,6 @@
 """Toy model functions for testing the experiment machinery without the engine.
 
-Each takes a RunSpec and returns tables, like `sim.engine:run_spec` will. The base scenario
+Each takes a RunSpec and returns tables, like `sim.model.engine:run_spec` will. The base scenario
 is a dict that steers the toy:
 
     sleep         seconds to sleep per run (default 0)

@@ -13,7 +13,7 @@ from itertools import combinations
 import highspy
 import numpy as np
 
-from sim.allocation.model_highs import INF, LpArrays, build_arrays, load, new_highs
+from sim.allocation.highs_arrays import INF, LpArrays, build_arrays, load, new_highs
 from sim.allocation.problem import Prepared, conflict_error, diagnose
 from sim.errors import SimError
 

@@ -18,7 +18,7 @@ import numpy as np
 import pulp
 
 from sim.allocation.explain import build_result, core_rows, safe_name, value_sign
-from sim.allocation.model_highs import Infeasible, highs_version
+from sim.allocation.highs_arrays import Infeasible, highs_version
 from sim.allocation.problem import Prepared
 from sim.allocation.result import AllocationResult
 from sim.errors import SimError

@@ -30,7 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from sim.allocation.explain import build_result, curve_value, right_slope, value_sign
-from sim.allocation.model_highs import (
+from sim.allocation.highs_arrays import (
     INF,
     SOLVER,
     Infeasible,
@@ -39,6 +39,7 @@ from sim.allocation.model_highs import (
     load,
     new_highs,
 )
+from sim.allocation.infeasibility import infeasible_error
 from sim.allocation.problem import AllocationProblem, Prepared, conflict_error, diagnose, prepare
 from sim.allocation.result import AllocationResult
 from sim.errors import SimError
@@ -296,8 +297,6 @@ def solve_robust(
         mean = _result(model, "mean", alpha, started)
         robust = _result(model, method, alpha, time.perf_counter())
     except Infeasible:
-        from sim.allocation.infeasibility import infeasible_error
-
         raise infeasible_error(prep) from None
 
     label_mean, label_robust = "mean allocation", f"{method} allocation"

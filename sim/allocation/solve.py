@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from sim.allocation import model_highs, model_pulp
+from sim.allocation.highs_arrays import Infeasible
 from sim.allocation.infeasibility import infeasible_error
-from sim.allocation.model_highs import Infeasible
 from sim.allocation.problem import AllocationProblem, conflict_error, diagnose, prepare
 from sim.allocation.result import AllocationResult
 from sim.errors import SimError

@@ -1,4 +1,8 @@
-"""Experiments: parameter sweeps over any model function, run by any executor.
+"""Experiments: comparisons on common random numbers and parameter sweeps, run by any executor.
+
+May import the layers below (inputs, world, allocation, model, report); never studies or cli.
+`compare` runs scenarios side by side with paired differences (imported as
+:mod:`sim.experiments.compare`, not re-exported here, so sweeps stay light).
 
 Layered bottom-up, each module importing only those before it in this list:
 designs (parameters, points) → runs (RunSpec, seeds) → store (the folder on disk) →
@@ -6,7 +10,7 @@ worker (one run) → cluster (Dask, imported only when asked) → executors (run
 sensitivity (SALib) → results (reading back) → sweepfile (TOML) → sweep (`Sweep`, CLI entry).
 
 The model is any importable function ``RunSpec -> dict[str, DataFrame]``; the engine's is
-``sim.engine:run_spec``, resolved only when a sweep runs.
+``sim.model.engine:run_spec``, resolved only when a sweep runs.
 """
 
 from sim.experiments.designs import (
@@ -29,7 +33,7 @@ from sim.experiments.sensitivity import (
     point_means,
     sobol_indices,
 )
-from sim.experiments.sweep import Sweep, cli_sweep
+from sim.experiments.sweep import Sweep
 from sim.experiments.sweepfile import read_sweep_file
 
 __all__ = [
@@ -44,7 +48,6 @@ __all__ = [
     "Sweep",
     "SweepInterrupted",
     "UnstableIndicesWarning",
-    "cli_sweep",
     "full_factorial",
     "latin_hypercube",
     "load_results",

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim._moved import new_path
 from sim.errors import SimError
 
 SWEEP_JSON = "sweep.json"
@@ -175,6 +176,8 @@ def write_or_check_manifest(out: Path, manifest: dict[str, Any]) -> bool:
             )
         write_text_atomic(json.dumps(normal, indent=1) + "\n", out / SWEEP_JSON)
         return False
+    if isinstance(existing.get("model"), str):  # written before the layout by layer (0.1)
+        existing = {**existing, "model": new_path(existing["model"])}
     for key in ("definition", "model", "points", "unit"):
         difference = _first_difference({key: existing.get(key)}, {key: normal.get(key)})
         if difference:

@@ -384,13 +384,13 @@ def engine_validator(base: Path | dict[str, Any]) -> Validator | None:
     """The engine's check of overrides against the base scenario (None before the engine exists).
 
     Paths under ``run.`` are scenario run fields (years, start_year, region), as in
-    `sim.engine.run_spec`; the rest are parameters. Scenario.with_overrides checks both,
+    `sim.model.engine.run_spec`; the rest are parameters. Scenario.with_overrides checks both,
     in the context of the base scenario's values.
     """
     try:
-        from sim.scenario import load_scenario, scenario_from_dict
+        from sim.inputs.scenario import load_scenario, scenario_from_dict
     except ModuleNotFoundError as err:
-        if err.name in ("sim.scenario", "sim.parameters"):
+        if err.name in ("sim.inputs.scenario", "sim.inputs.parameters"):
             return None
         raise
     scenario = scenario_from_dict(base) if isinstance(base, dict) else load_scenario(base)
@@ -412,38 +412,3 @@ def _format_seconds(seconds: float) -> str:
     minutes, secs = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
-
-
-def cli_sweep(args: Any) -> int:
-    """`welfare-sim sweep FILE --out DIR [--workers N] [--scheduler ADDR] [--limit N]`.
-
-    Returns the exit status: 0 when done, 130 when interrupted (finished runs are kept).
-    """
-    sweep = Sweep.from_file(args.file)
-    model = getattr(args, "model", None) or DEFAULT_MODEL
-    validate = engine_validator(sweep.base) if model == DEFAULT_MODEL else None
-    if validate is not None:  # the engine's paths only mean something to the engine
-        sweep.check(validate)
-    out = Path(args.out) if getattr(args, "out", None) else Path("results") / sweep.name
-    workers = getattr(args, "workers", None)
-    if workers is None:  # not `or`: --workers 0 is an error, not "all cores"
-        workers = os.cpu_count() or 1
-    try:
-        results = sweep.run(
-            out,
-            workers=workers,
-            scheduler=getattr(args, "scheduler", None),
-            limit=getattr(args, "limit", None),
-            model=model,
-            progress=getattr(args, "progress", None),
-        )
-    except SweepInterrupted:
-        return 130
-    tables = ", ".join(f"{t}/" for t in ("runs", *sweep.outputs))
-    print(
-        f"sweep {sweep.name}: {results.finished} of {results.total_runs} runs finished "
-        f"({results.ran} run now, {_format_seconds(results.elapsed_seconds)})\n"
-        f"results in {out}: {tables} (Parquet, one file per run)\n"
-        f"read them with: sim.experiments.load_results({str(out)!r})"
-    )
-    return 0

@@ -22,7 +22,7 @@ from sim.errors import SimError
 from sim.experiments import store
 from sim.experiments.runs import ModelFn, RunSpec
 
-DEFAULT_MODEL = "sim.engine:run_spec"
+DEFAULT_MODEL = "sim.model.engine:run_spec"
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 RUN_COLUMNS = ("run_id", "point_id", "replicate")
 

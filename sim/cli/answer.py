@@ -1,0 +1,30 @@
+"""`welfare-sim answer`: the province-versus-zone answer: zone-share sweep, optimum, break-even frontier."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+HELP = 'the province-versus-zone answer: zone-share sweep, optimum, break-even frontier'
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="results/answer", help="output folder (default results/answer); re-running resumes")
+    p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="local processes")
+    p.add_argument("--quick", action="store_true", help="a small version (two provinces, few replicates) to try it out")
+
+
+def main(args) -> int:
+    """`welfare-sim answer [--out DIR] [--quick] [--workers N]`."""
+    from sim.studies.answer import AnswerConfig, run_answer
+    cfg = AnswerConfig()
+    if args.quick:
+        cfg = AnswerConfig(years=3, replicates=4, shares=(0.0, 0.5, 1.0), zone_sizes=(25,), zone_noises=(0.3,),
+                           overheads=(120_000.0,), frontier_noises=(0.3, 0.9), frontier_replicates=3,
+                           region=("49", "37"), budget_thb=3_000_000.0)
+    from sim.report.outputs import prepare_out_dir
+
+    prepare_out_dir(args.out)  # a file, or a folder that cannot be written: one line, before any run
+    result = run_answer(cfg, args.out, workers=args.workers)
+    print(result["text"])
+    return 0

@@ -1,0 +1,602 @@
+"""Run a scenario: the data path of the whole model, year by year.
+
+    scenario -> resolved parameters -> geography + starting state
+      each year: policy allocates development budget to units (rule | zone_share | lp)
+        units turn money into effort -> effects on funds
+        each month: members, claims, money (compiled step over arrays)
+      yearly records -> tables (summary, fund_years, unit_years)
+
+`simulate` runs one replicate and returns DataFrames; `run_scenario` runs several;
+`run_spec` is the entry point the experiment machinery calls in worker processes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.inputs.parameters import ParameterSet
+from sim.model.benefits import AGE_WIDTH_YEARS, TENURE_WIDTH_YEARS, BenefitTables, benefit_tables
+from sim.model.development import (
+    DevelopmentState,
+    Units,
+    build_units,
+    capacity_building,
+    choose_mentors,
+    effect_strength,
+    effort_to_subdistricts,
+    initial_development_state,
+    money_to_effort,
+    observation_noise,
+    real_value,
+    spread_weights,
+    update_zone_capacity,
+)
+from sim.model.metrics import coverage_by_group, gini, survival_5y, theil
+from sim.model.monthly import (
+    ADMIN_COST,
+    BENEFIT_FLOWS,
+    CENTRAL_FUND,
+    CLAIMS_UNPAID,
+    CONTRIBUTIONS,
+    DIED,
+    ENTRANCE_FEES,
+    FLOW_NAMES,
+    INSOLVENCY_EVENTS,
+    INTEREST,
+    JOINED,
+    LEFT,
+    N_FLOWS,
+    NON_MEMBERS_HELPED,
+    OTHER_INCOME,
+    REFUNDS,
+    month_step,
+)
+from sim.model.policies import allocate_by_levels, funded_zones, unit_value_seen_by_region
+from sim.model.rng import run_key
+from sim.model.state import PROGRAMME_NAMES, STATUS_NAMES, FundState, synthetic_state
+from sim.model.yearly import begin_year, dropout_monthly, end_year, join_rate
+
+AGE_LABELS = ("0_14", "15_24", "25_44", "45_59", "60_69", "70_79", "80_plus")
+
+
+@dataclass
+class RunResult:
+    """The tables of a run (one or several replicates) and its manifest."""
+
+    summary: pd.DataFrame
+    fund_years: pd.DataFrame | None = None
+    unit_years: pd.DataFrame | None = None
+    manifest: dict = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        out = {"summary": self.summary}
+        if self.fund_years is not None:
+            out["fund_years"] = self.fund_years
+        if self.unit_years is not None:
+            out["unit_years"] = self.unit_years
+        return out
+
+    def headline(self) -> pd.DataFrame:
+        """Mean over replicates of the headline metrics, first and last year."""
+        cols = ["people_protected", "members", "coverage", "funds_active", "funds_weak", "funds_dormant",
+                "median_reserve_ratio", "insolvency_events"]
+        mean = self.summary.groupby("year")[cols].mean()
+        return mean.loc[[mean.index.min(), mean.index.max()]]
+
+
+def age_shares(params: ParameterSet) -> np.ndarray:
+    """Population age shares with the 60+ share set to `population.share_60_plus`.
+
+    The 60+ bands are scaled to the target; the difference is moved to or from 25-44 and
+    45-59 in proportion to their size (DEMOGRAPHY.md section 5).
+    """
+    shares = np.asarray(params["population.age_share"], float)
+    shares = shares / shares.sum()
+    target = params["population.share_60_plus"]
+    old = shares[4:].sum()
+    out = shares.copy()
+    out[4:] *= target / old
+    diff = old - target
+    mid = shares[2:4]
+    out[2:4] += diff * mid / mid.sum()
+    return out
+
+
+@lru_cache(maxsize=8)
+def _geography(region, zone_size, zone_map, population_file, shares, concentration, sigma, pilots, seed):
+    from sim.world.geography import build_geography
+
+    return build_geography(
+        list(region) if isinstance(region, tuple) else region,
+        zone_target_size=zone_size,
+        zone_map=zone_map,
+        population_file=population_file,
+        age_shares=list(shares),
+        age_share_concentration=concentration,
+        population_sigma=sigma,
+        pilot_zones_per_province=pilots,
+        seed=seed,
+    )
+
+
+def geography_for(scenario):
+    """The scenario's geography (cached: sweeps reuse it across runs in a worker)."""
+    p = scenario.params
+    inputs = scenario.inputs
+    return _geography(
+        scenario.region,
+        int(p["zones.target_size"]),
+        str(inputs["zone_map"]) if "zone_map" in inputs else None,
+        str(inputs["population"]) if "population" in inputs else None,
+        tuple(float(x) for x in age_shares(p)),
+        float(p["population.age_share_concentration"]),
+        float(p["population.subdistrict_sigma"]),
+        int(p["zones.pilot_per_province"]),
+        int(scenario.seed),
+    )
+
+
+@dataclass(frozen=True)
+class MonthlyConstants:
+    """The parameters the compiled monthly step needs, as plain arrays and numbers."""
+
+    args: tuple  # positional arguments of `month_step` after the state arrays
+    contribution_monthly: float = 0.0  # THB per member per month
+    entrance_fee: float = 0.0  # THB per new member
+    other_ratio: float = 0.0  # other income per THB of contributions
+    admin_share: float = 0.0  # admin cost per THB of income
+
+    @classmethod
+    def build(cls, params: ParameterSet, tables: BenefitTables) -> MonthlyConstants:
+        waiting = int(params["finance.waiting_months"])
+        death = params["demography.death_rate_per_1000"] * params["demography.death_rate_multiplier"] / 1000
+        age_move = np.where(np.isfinite(AGE_WIDTH_YEARS), 1 - np.exp(-1 / (12 * AGE_WIDTH_YEARS)), 0.0)
+        first = 12 - waiting
+        tenure_move = np.where(np.isfinite(TENURE_WIDTH_YEARS), 1 - np.exp(-1 / (12 * TENURE_WIDTH_YEARS)), 0.0)
+        tenure_move[0] = 1 - np.exp(-1 / first) if first > 0 else 1.0
+        year = params["contribution.member_thb_per_year"]
+        args = (
+            1 - np.exp(-death / 12),
+            params["demography.birth_rate_per_1000"] / 12000,
+            params["demography.admissions_per_1000"] / 12000,
+            age_move,
+            tenure_move,
+            np.asarray(params["membership.join_age_factor"], float),
+            float(params["membership.coverage_ceiling"]),
+            tables.stay_probs,
+            tables.stay_pay_thb,
+            tables.year_cap_factor,
+            tables.funeral_thb,
+            float(tables.old_age_monthly_thb),
+            int(tables.old_age_min_tenure),
+            params["benefits.education.rate_per_1000"] / 12000,
+            float(params["benefits.education.thb"]),
+            params["benefits.disability.rate_per_1000"] / 12000,
+            float(params["benefits.disability.thb"]),
+            params["benefits.disaster.rate_per_1000"] / 12000,
+            float(params["benefits.disaster.thb"]),
+            float(params["benefits.birth_thb"]),
+            year / 12,
+            float(params["contribution.entrance_fee_thb"]),
+            float(params["contribution.other_income_ratio"]),
+            float(params["finance.admin_cost_share"]),
+            (1 + params["finance.interest_rate_real"]) ** (1 / 12) - 1,
+            params["contribution.refund_share"] * params["contribution.never_claimed_share"] * year,
+            np.asarray(params["benefits.funeral.tenure_years_by_band"], float),
+            bool(params["benefits.central_fund.enabled"]),
+            float(params["benefits.central_fund.share_of_nonmember_elderly"]),
+            params["benefits.central_fund.thb_per_year"] / 12,
+        )
+        return cls(args=args, contribution_monthly=year / 12,
+                   entrance_fee=float(params["contribution.entrance_fee_thb"]),
+                   other_ratio=float(params["contribution.other_income_ratio"]),
+                   admin_share=float(params["finance.admin_cost_share"]))
+
+
+# A policy decides money per unit row from the year's situation.
+PolicyFn = Callable[..., np.ndarray]
+
+
+@dataclass
+class YearContext:
+    """What a policy may look at when it decides a year's allocation."""
+
+    year: int
+    budget_thb: float
+    units: Units
+    state: FundState
+    geography: object
+    params: ParameterSet
+    tables: BenefitTables
+    dev: DevelopmentState
+    value: np.ndarray  # real people-protected value of full effect per sub-district
+    join_rate: np.ndarray
+    zone_ok: np.ndarray
+    key: np.uint64
+
+
+def decide_money(ctx: YearContext, noise: dict[str, np.ndarray]) -> np.ndarray:
+    kind = ctx.params["policy.kind"]
+    if kind == "lp":
+        from sim.model.lp_policy import lp_allocation
+
+        return lp_allocation(ctx)
+    seen = unit_value_seen_by_region(ctx.units, ctx.value, noise["region"])
+    return allocate_by_levels(ctx.params, ctx.budget_thb, ctx.units, ctx.zone_ok, seen)
+
+
+class Simulation:
+    """One replicate of a scenario, advanced a year at a time.
+
+    `prepare_year()` builds what the policy sees (units, the real value of effort, the
+    funded zones); `run_year(money)` turns a money-per-unit vector into effort, effects and
+    twelve months of fund life, and records the year. `simulate` simply loops the two; the
+    allocator's command and checks stop at any year to look at the state.
+    """
+
+    def __init__(self, scenario, replicate: int = 0, *, seed: int | None = None, geography=None,
+                 outputs: Sequence[str] = ("summary", "fund_years", "unit_years"), members_by_band: bool = False,
+                 budget_multiplier: float = 1.0):
+        self.t0 = time.perf_counter()
+        self.scenario = scenario
+        self.replicate = replicate
+        self.params = params = scenario.params
+        self.geo = geography if geography is not None else geography_for(scenario)
+        self.seed = int(scenario.seed if seed is None else seed)
+        self.key = run_key(self.seed, replicate)
+        self.tables = benefit_tables(params)
+        registry = None
+        if "fund_registry" in scenario.inputs:
+            from sim.world.registry import load_registry
+
+            registry = load_registry(scenario.inputs["fund_registry"], self.geo)
+        self.start = int(scenario.start_year)
+        self.year = self.start
+        self.state = synthetic_state(self.geo, params, self.start, self.key, registry)
+        end_year(self.state, params, self.tables, self.state.contributions_last_year)  # classify the start
+        self.dev = initial_development_state(self.geo, params, self.start)
+        self.consts = MonthlyConstants.build(params, self.tables)
+        self.zone_ok = funded_zones(self.geo, params)
+        self.budget_multiplier = budget_multiplier
+        self.budget = float(params["budget.development_thb_per_year"]) * budget_multiplier
+        self.outputs = set(outputs)
+        self.members_by_band = members_by_band
+        self.summaries: list[dict] = []
+        self.fund_rows: list[pd.DataFrame] = []
+        self.unit_rows: list[pd.DataFrame] = []
+        self._noise = None
+
+    @property
+    def end(self) -> int:
+        return self.start + int(self.scenario.years)
+
+    def _apply_schedule(self) -> None:
+        """Parameter changes that start this year (a scenario's `[[schedule]]`)."""
+        if self.year not in getattr(self.scenario, "schedule", {}):
+            return
+        self.params = params = self.scenario.params_in(self.year)
+        self.tables = benefit_tables(params)
+        self.consts = MonthlyConstants.build(params, self.tables)
+        self.zone_ok = funded_zones(self.geo, params)
+        self.budget = float(params["budget.development_thb_per_year"]) * self.budget_multiplier
+
+    def prepare_year(self) -> YearContext:
+        """The situation at the start of `self.year`, as the policy sees it."""
+        self._apply_schedule()
+        state, params = self.state, self.params
+        mentors = choose_mentors(state, self.geo, params)
+        units = build_units(self.geo, params, mentors)
+        base_join = join_rate(state, params, np.zeros(state.n))
+        value = real_value(state, params, self.tables, base_join)
+        self._noise = observation_noise(self.key, state.codes, self.year, params)
+        return YearContext(self.year, self.budget, units, state, self.geo, params, self.tables, self.dev, value,
+                           base_join, self.zone_ok, self.key)
+
+    def decide(self, ctx: YearContext) -> np.ndarray:
+        return decide_money(ctx, self._noise)
+
+    def run_year(self, ctx: YearContext, money: np.ndarray) -> None:
+        """Effort, effects, twelve months and the year's records, for a given allocation."""
+        state, params, units, year = self.state, self.params, ctx.units, self.year
+        n = state.n
+        members_start = state.total_members()
+        reserves_start = state.reserves.copy()
+        overhead, effort = money_to_effort(money, units, self.dev, params)
+        zone_over = units.table["overhead_thb"].to_numpy()[units.zone_rows]
+        zone_funded = (money[units.zone_rows] > 0) & (money[units.zone_rows] >= zone_over - 1e-9)
+        effort_funds, building = capacity_building(effort, units, zone_funded, params)
+        weights = spread_weights(units, ctx.value, self._noise, params)
+        effort_sub = effort_to_subdistricts(effort_funds, units, weights)
+        strength = effect_strength(effort_sub, params)
+        yearly = begin_year(state, params, self.tables, year, self.start, self.key, strength)
+        newcomers = yearly.pop("newcomers")
+        rate = join_rate(state, params, params["effects.outreach_join_boost"] * strength)
+        dropout = dropout_monthly(state, params)
+        flows = np.zeros((n, N_FLOWS), np.int64)
+        consts = self.consts
+        for month in range(12):
+            m_index = year * 12 + month
+            month_step(
+                self.key, m_index, state.codes, state.founded, state.active,
+                state.members, state.waiting, state.population, state.reserves, state.generosity,
+                rate, dropout, flows, *consts.args,
+            )
+            if month == 0 and newcomers.any():
+                _add_founders(state, newcomers, m_index, flows, consts)
+        flows[:, JOINED] += yearly["founders"]
+        update_zone_capacity(self.dev, zone_funded, building, params)
+        end_year(state, params, self.tables, flows[:, CONTRIBUTIONS])
+        if "summary" in self.outputs:
+            self.summaries.append(_summary_row(self.replicate, year, self.start, state, flows, yearly, self.geo,
+                                               units, money, overhead, effort, params))
+        if "fund_years" in self.outputs:
+            self.fund_rows.append(_fund_rows(self.replicate, year, self.geo.subdistricts, self.geo, state, flows,
+                                             yearly, members_start, reserves_start, effort_sub,
+                                             self.members_by_band))
+        if "unit_years" in self.outputs:
+            self.unit_rows.append(_unit_rows(self.replicate, year, units, money, overhead, effort, self.dev))
+        self.year += 1
+
+    def advance_to(self, year: int) -> None:
+        """Run the scenario's own policy until the start of `year`."""
+        while self.year < year:
+            ctx = self.prepare_year()
+            self.run_year(ctx, self.decide(ctx))
+
+    def result(self) -> RunResult:
+        result = RunResult(
+            summary=pd.DataFrame(self.summaries),
+            fund_years=pd.concat(self.fund_rows, ignore_index=True) if self.fund_rows else None,
+            unit_years=pd.concat(self.unit_rows, ignore_index=True) if self.unit_rows else None,
+        )
+        result.manifest = manifest(self.scenario, [self.replicate], self.seed, time.perf_counter() - self.t0)
+        return result
+
+
+def _add_founders(state: FundState, newcomers: np.ndarray, m_index: int, flows: np.ndarray,
+                  consts: MonthlyConstants) -> None:
+    """Founding members join in the first month of the year and wait like any joiner."""
+    state.waiting[:, m_index % state.waiting.shape[1], :] += newcomers
+    paying = newcomers.sum(axis=1)
+    contrib = np.rint(paying * consts.contribution_monthly * 100).astype(np.int64)
+    other = np.rint(contrib * consts.other_ratio).astype(np.int64)
+    fees = np.rint(paying * consts.entrance_fee * 100).astype(np.int64)
+    admin = np.rint((contrib + other + fees) * consts.admin_share).astype(np.int64)
+    contrib, other, fees, admin = (np.where(state.active, x, 0) for x in (contrib, other, fees, admin))
+    state.reserves += contrib + other + fees - admin
+    flows[:, CONTRIBUTIONS] += contrib
+    flows[:, OTHER_INCOME] += other
+    flows[:, ENTRANCE_FEES] += fees
+    flows[:, ADMIN_COST] += admin
+
+
+def simulate(
+    scenario,
+    replicate: int = 0,
+    *,
+    seed: int | None = None,
+    geography=None,
+    outputs: Sequence[str] = ("summary", "fund_years", "unit_years"),
+    members_by_band: bool = False,
+    unit_money_delta: dict[str, float] | None = None,
+    budget_multiplier: float = 1.0,
+) -> RunResult:
+    """Run one replicate of `scenario`.
+
+    `unit_money_delta` adds baht to named units each year after the policy decides (for
+    finite-difference checks of the allocator); `budget_multiplier` scales the budget.
+    """
+    sim = Simulation(scenario, replicate, seed=seed, geography=geography, outputs=outputs,
+                     members_by_band=members_by_band, budget_multiplier=budget_multiplier)
+    while sim.year < sim.end:
+        ctx = sim.prepare_year()
+        money = sim.decide(ctx)
+        if unit_money_delta:
+            ids = ctx.units.table["unit_id"].to_numpy()
+            for uid, delta in unit_money_delta.items():
+                money[ids == uid] += delta
+        sim.run_year(ctx, money)
+    return sim.result()
+
+
+def _summary_row(replicate, year, start, state, flows, yearly, geo, units, money, overhead, effort, params) -> dict:
+    members = state.total_members()
+    eligible = state.eligible_members()
+    protected_funds = state.active & (state.reserve_ratio >= params["status.weak_ratio"])
+    pop = state.population.sum(axis=1)
+    founded = state.founded
+    prov_cov, prov_pop = coverage_by_group(members, pop, geo.province_index, len(geo.provinces))
+    zone_cov, zone_pop = coverage_by_group(members, pop, geo.zone_index, len(geo.zones))
+    level = units.table["level"].to_numpy()
+    prov_money = np.zeros(len(geo.provinces))
+    codes = geo.provinces["province_code"].to_numpy()
+    local = np.isin(level, ("province", "zone", "mentor"))
+    for pc, m in zip(units.table["province_code"].to_numpy()[local], money[local], strict=False):
+        prov_money[np.searchsorted(codes, pc)] += m
+    per_capita = prov_money / np.maximum(prov_pop, 1)
+    ratio = (per_capita.max() / per_capita.min()) if per_capita.min() > 0 else float("inf")
+    benefits = flows[:, list(BENEFIT_FLOWS)].sum()
+    return {
+        "replicate": replicate,
+        "year": year,
+        "people_protected": int(eligible[protected_funds].sum()),
+        "members": int(members.sum()),
+        "members_eligible": int(eligible.sum()),
+        "population": int(pop.sum()),
+        "coverage": float(members.sum() / max(pop.sum(), 1)),
+        "funds_founded": int(founded.sum()),
+        "funds_active": int(state.active.sum()),
+        "funds_strong": int((state.status == 1).sum()),
+        "funds_normal": int((state.status == 2).sum()),
+        "funds_weak": int((state.status == 3).sum()),
+        "funds_dormant": int((state.status == 4).sum()),
+        "funds_new": int(yearly["founded"].sum()),
+        "funds_revived": int(yearly["revived"].sum()),
+        "insolvency_events": int(flows[:, INSOLVENCY_EVENTS].sum()),
+        "median_reserve_ratio": float(np.median(state.reserve_ratio[founded])) if founded.any() else float("nan"),
+        "non_members_helped": int(flows[:, NON_MEMBERS_HELPED].sum()),
+        "reserves_thb": float(state.reserves.sum() / 100),
+        "benefits_paid_thb": float(benefits / 100),
+        "contributions_thb": float(flows[:, CONTRIBUTIONS].sum() / 100),
+        "dev_budget_thb": float(money.sum()),
+        "dev_overhead_thb": float(overhead.sum()),
+        "dev_effort_thb": float(effort.sum()),
+        "matching_thb": float((yearly["matching"].sum() + yearly["startup_grant"].sum()) / 100),
+        "coverage_gini_province": gini(prov_cov, prov_pop),
+        "coverage_theil_province": theil(prov_cov, prov_pop),
+        "coverage_gini_zone": gini(zone_cov, zone_pop),
+        "alloc_per_capita_max_min": float(ratio),
+        "survival_5y_new_funds": survival_5y(state.founded_year, state.active, start, year),
+    }
+
+
+def _fund_rows(replicate, year, sub, geo, state, flows, yearly, members_start, reserves_start, effort_sub,
+               members_by_band) -> pd.DataFrame:
+    thb = lambda x: x / 100.0  # noqa: E731
+    benefits = flows[:, list(BENEFIT_FLOWS)].sum(axis=1)
+    frame = pd.DataFrame(
+        {
+            "replicate": np.full(state.n, replicate, np.int32),
+            "year": np.full(state.n, year, np.int32),
+            "subdistrict_code": sub["subdistrict_code"].to_numpy(),
+            "district_code": sub["district_code"].to_numpy(),
+            "province_code": sub["province_code"].to_numpy(),
+            "zone_id": sub["zone_id"].to_numpy(),
+            "founded": state.founded.copy(),
+            "founded_year": state.founded_year.copy(),
+            "status": np.asarray(STATUS_NAMES, dtype=object)[state.status],
+            "programme_group": np.asarray(PROGRAMME_NAMES, dtype=object)[state.programme_group],
+            "members_start": members_start,
+            "joined": flows[:, JOINED],
+            "left": flows[:, LEFT],
+            "died": flows[:, DIED],
+            "members_end": state.total_members(),
+            "members_eligible": state.eligible_members(),
+            "population": state.population.sum(axis=1),
+            "reserves_start_thb": thb(reserves_start),
+            "contributions_thb": thb(flows[:, CONTRIBUTIONS]),
+            "entrance_fees_thb": thb(flows[:, ENTRANCE_FEES]),
+            "matching_thb": thb(yearly["matching"]),
+            "local_gov_thb": thb(yearly["local_gov"]),
+            "other_income_thb": thb(flows[:, OTHER_INCOME]),
+            "startup_grant_thb": thb(yearly["startup_grant"]),
+            "interest_thb": thb(flows[:, INTEREST]),
+            "benefits_paid_thb": thb(benefits),
+            "admin_cost_thb": thb(flows[:, ADMIN_COST] + yearly["admin_on_grants"]),
+            "refunds_thb": thb(flows[:, REFUNDS]),
+            "reserves_end_thb": thb(state.reserves),
+            "claims_unpaid_thb": thb(flows[:, CLAIMS_UNPAID]),
+            "insolvency_events": flows[:, INSOLVENCY_EVENTS],
+            "non_members_helped": flows[:, NON_MEMBERS_HELPED],
+            "reserve_ratio": state.reserve_ratio.copy(),
+            "dev_effort_thb": effort_sub,
+            "governance": state.governance.copy(),
+            "generosity": state.generosity.copy(),
+        }
+    )
+    for f in BENEFIT_FLOWS:
+        name = FLOW_NAMES[f]
+        frame[f"{name}_thb" if f != CENTRAL_FUND else "central_fund_thb"] = thb(flows[:, f])
+    if members_by_band:
+        by_age = state.members_by_age()
+        for a, label in enumerate(AGE_LABELS):
+            frame[f"members_{label}"] = by_age[:, a]
+    return frame
+
+
+INFLOW_COLUMNS = ("contributions_thb", "entrance_fees_thb", "matching_thb", "local_gov_thb", "other_income_thb",
+                  "startup_grant_thb", "interest_thb")
+OUTFLOW_COLUMNS = ("benefits_paid_thb", "admin_cost_thb", "refunds_thb")
+
+
+def _unit_rows(replicate, year, units, money, overhead, effort, dev) -> pd.DataFrame:
+    t = units.table
+    capacity = np.full(len(t), np.nan)
+    capacity[units.zone_rows] = dev.zone_capacity
+    return pd.DataFrame(
+        {
+            "replicate": replicate,
+            "year": year,
+            "unit_id": t["unit_id"].to_numpy(),
+            "level": t["level"].to_numpy(),
+            "province_code": t["province_code"].to_numpy(),
+            "allocation_thb": money,
+            "overhead_thb": overhead,
+            "effort_thb": effort,
+            "capacity": capacity,
+        }
+    )
+
+
+@lru_cache(maxsize=1)
+def _git_commit() -> str | None:
+    """The source tree's commit, looked up once per process (not once per run)."""
+    import subprocess
+
+    try:
+        here = Path(__file__).resolve().parent
+        return subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
+                              timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def manifest(scenario, replicates, seed, wall_seconds) -> dict:
+    commit = _git_commit()
+    return {
+        "scenario": scenario.to_dict() if hasattr(scenario, "to_dict") else str(scenario),
+        "parameters": scenario.params.to_dict() if hasattr(scenario.params, "to_dict") else {},
+        "seed": seed,
+        "replicates": list(replicates),
+        "package_version": __version__,
+        "git_commit": commit,
+        "wall_seconds": wall_seconds,
+    }
+
+
+def run_scenario(scenario, replicates: int | None = None, *, outputs=("summary", "fund_years", "unit_years"),
+                 progress: bool = False, **kwargs) -> RunResult:
+    """All replicates of a scenario, concatenated (replicate k = the same draws as run alone)."""
+    t0 = time.perf_counter()
+    n = int(scenario.replicates if replicates is None else replicates)
+    parts = []
+    iterator = range(n)
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(iterator, desc=scenario.name, unit="replicate")
+    for r in iterator:
+        parts.append(simulate(scenario, r, outputs=outputs, **kwargs))
+    result = RunResult(
+        summary=pd.concat([p.summary for p in parts], ignore_index=True),
+        fund_years=pd.concat([p.fund_years for p in parts], ignore_index=True) if "fund_years" in outputs else None,
+        unit_years=pd.concat([p.unit_years for p in parts], ignore_index=True) if "unit_years" in outputs else None,
+    )
+    result.manifest = manifest(scenario, range(n), scenario.seed, time.perf_counter() - t0)
+    return result
+
+
+def run_spec(spec) -> dict[str, pd.DataFrame]:
+    """Entry point for sweeps: one (point, replicate) of a base scenario with overrides."""
+    from sim.inputs.scenario import load_scenario, scenario_from_dict
+
+    base = spec.base
+    scenario = load_scenario(base) if isinstance(base, (str, Path)) else scenario_from_dict(dict(base))
+    run_fields = {}
+    overrides = dict(spec.overrides)
+    for key in ("years", "start_year", "region"):
+        if f"run.{key}" in overrides:
+            run_fields[key] = overrides.pop(f"run.{key}")
+    scenario = scenario.with_overrides(overrides, **run_fields)
+    # replicate k of a sweep draws exactly what replicate k of `welfare-sim run` draws
+    seed = spec.base_seed if getattr(spec, "base_seed", None) is not None else spec.seed
+    result = simulate(scenario, spec.replicate, seed=seed, outputs=tuple(spec.outputs) + ("summary",))
+    return {k: v for k, v in result.tables().items() if k in set(spec.outputs) | {"summary"}}

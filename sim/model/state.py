@@ -1,0 +1,244 @@
+"""The agents' state: one per sub-district, held as arrays (MODEL.md section 3).
+
+A run starts either from a synthetic region that matches the record (2023: about 75% of
+Isan's sub-districts with a fund, about 1,000 members and 2,700 baht per member, a spread
+of generosity and reserves so that some funds start weak or dormant) or from a user's fund
+registry. Every random choice here is drawn from the run's counter-based streams keyed by
+sub-district code, so two scenarios with the same seed start from the same funds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from sim.inputs.parameters import ParameterSet
+from sim.model.benefits import N_AGE, N_TENURE, TENURE_WIDTH_YEARS
+from sim.model.rng import Process, uniforms
+
+# status codes
+NO_FUND, STRONG, NORMAL, WEAK, DORMANT = 0, 1, 2, 3, 4
+STATUS_NAMES = ("none", "strong", "normal", "weak", "dormant")
+# programme groups of the March 2023 workshop [S0]
+CONTINUING, NEWLY_MATCHED, NORMAL_OPERATION, NOT_MATCHED = 0, 1, 2, 3
+PROGRAMME_NAMES = ("continuing_2022", "newly_matched_2023", "normal_operation", "not_matched")
+TENURE_EDGES_YEARS = np.concatenate([[0.0], np.cumsum(TENURE_WIDTH_YEARS[:-1])])  # 0,1,3,5,10,20
+
+
+@dataclass
+class FundState:
+    """Everything that changes over a run, one row per sub-district. Money in satang."""
+
+    codes: np.ndarray  # int64 sub-district codes (stream addresses)
+    founded: np.ndarray  # bool
+    founded_year: np.ndarray  # int64, -1 where no fund
+    active: np.ndarray  # bool: founded and not dormant
+    members: np.ndarray  # int64 (n, age, tenure): past the waiting period
+    waiting: np.ndarray  # int64 (n, waiting months, age): ring buffer by join month
+    population: np.ndarray  # int64 (n, age)
+    base_population: np.ndarray  # int64 (n, age) at the start year
+    reserves: np.ndarray  # int64 satang
+    governance: np.ndarray  # float in [0, 1]
+    generosity: np.ndarray  # float, benefit level relative to the standard package
+    programme_group: np.ndarray  # int8
+    local_support: np.ndarray  # bool: the local government contributes
+    status: np.ndarray  # int8
+    low_ratio_years: np.ndarray = field(default=None)  # consecutive years below dormant ratio
+    falling_years: np.ndarray = field(default=None)  # consecutive years of falling membership
+    members_last_year: np.ndarray = field(default=None)
+    contributions_last_year: np.ndarray = field(default=None)  # satang
+    reserve_ratio: np.ndarray = field(default=None)
+
+    def __post_init__(self) -> None:
+        n = self.codes.shape[0]
+        for name, dtype in (
+            ("low_ratio_years", np.int64),
+            ("falling_years", np.int64),
+            ("members_last_year", np.int64),
+            ("contributions_last_year", np.int64),
+        ):
+            if getattr(self, name) is None:
+                setattr(self, name, np.zeros(n, dtype))
+        if self.reserve_ratio is None:
+            self.reserve_ratio = np.zeros(n)
+
+    @property
+    def n(self) -> int:
+        return int(self.codes.shape[0])
+
+    def eligible_members(self) -> np.ndarray:
+        return self.members.sum(axis=(1, 2))
+
+    def waiting_members(self) -> np.ndarray:
+        return self.waiting.sum(axis=(1, 2))
+
+    def total_members(self) -> np.ndarray:
+        return self.eligible_members() + self.waiting_members()
+
+    def members_by_age(self) -> np.ndarray:
+        return self.members.sum(axis=2) + self.waiting.sum(axis=1)
+
+    def non_members(self) -> np.ndarray:
+        return np.maximum(self.population - self.members_by_age(), 0)
+
+    def copy(self) -> FundState:
+        return FundState(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()})
+
+
+def largest_remainder(weights: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """Integer split of `totals` (per row) in proportion to `weights` (rows), exact sums."""
+    weights = np.asarray(weights, float)
+    w = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-300)
+    raw = w * np.asarray(totals, float)[:, None]
+    base = np.floor(raw).astype(np.int64)
+    short = np.asarray(totals, np.int64) - base.sum(axis=1)
+    order = np.argsort(-(raw - base), axis=1, kind="stable")
+    ranks = np.argsort(order, axis=1, kind="stable")
+    base += (ranks < short[:, None]).astype(np.int64)
+    return base
+
+
+def tenure_band(years: np.ndarray) -> np.ndarray:
+    return np.searchsorted(TENURE_EDGES_YEARS, years, side="right") - 1
+
+
+def _members_by_tenure(total: np.ndarray, founded_year: np.ndarray, start_year: int) -> np.ndarray:
+    """Tenure mix of a fund's members from its age: recent joiners outnumber old ones."""
+    n = total.shape[0]
+    out = np.zeros((n, N_TENURE))
+    for offset in range(0, 40):
+        join_year = start_year - 1 - offset
+        weight = np.where(founded_year <= join_year, np.exp(-0.12 * offset), 0.0)
+        weight = np.where(founded_year == join_year, weight * 2.0, weight)  # founding members
+        band = min(int(tenure_band(np.array([offset + 0.5]))[0]), N_TENURE - 1)
+        out[:, band] += weight
+    empty = out.sum(axis=1) == 0
+    out[empty, 0] = 1.0
+    return out
+
+
+def synthetic_state(
+    geography, params: ParameterSet, start_year: int, key: np.uint64, registry: pd.DataFrame | None = None
+) -> FundState:
+    """The starting state: a synthetic region matching the record, or a user's registry."""
+    sub = geography.subdistricts
+    codes = sub["subdistrict_code"].astype(np.int64).to_numpy()
+    n = codes.shape[0]
+    population = np.asarray(geography.population_by_age, dtype=np.int64).copy()
+    pop_total = population.sum(axis=1)
+    month0 = start_year * 12
+
+    def u(slot: int) -> np.ndarray:
+        return uniforms(key, Process.START, codes, month0, slot)
+
+    # where funds are, and since when
+    if registry is None:
+        founded = u(0) < params["start.share_founded"]
+        first, last = int(params["start.founded_year_first"]), int(params["start.founded_year_last"])
+        last = min(last, start_year - 1)
+        first = min(first, last)
+        later = (u(1) < params["start.share_founded_later"]) & (last + 1 <= start_year - 1)
+        early_year = first + np.floor(u(2) * (last - first + 1)).astype(np.int64)
+        late_year = last + 1 + np.floor(u(3) * max(start_year - 1 - last, 1)).astype(np.int64)
+        founded_year = np.where(later, late_year, early_year)
+        founded_year = np.where(founded, founded_year, -1)
+        # members: lognormal around the mean, smaller in young funds
+        sigma = params["start.members_sigma"]
+        z = special.ndtri(u(4))
+        size = params["start.members_mean"] * np.exp(sigma * z - sigma**2 / 2)
+        age_years = np.maximum(start_year - founded_year, 0)
+        size *= np.minimum(1.0, 0.3 + 0.7 * age_years / 8.0)
+        members_total = np.where(founded, np.maximum(np.rint(size), 10), 0).astype(np.int64)
+        members_total = np.minimum(members_total, (0.9 * pop_total).astype(np.int64))
+        member_age = None
+        reserves_given = None
+        status_given = None
+    else:
+        reg = registry.set_index("subdistrict_code").reindex(sub["subdistrict_code"].astype(str))
+        founded = reg["members"].notna().to_numpy()
+        founded_year = np.where(founded, reg["founded_year"].fillna(-1).to_numpy(), -1).astype(np.int64)
+        members_total = reg["members"].fillna(0).to_numpy().astype(np.int64)
+        band_cols = [c for c in reg.columns if c.startswith("members_") and c != "members_total"]
+        member_age = reg[band_cols].to_numpy(float) if len(band_cols) == N_AGE else None
+        reserves_given = reg["reserves_thb"].to_numpy(float) if "reserves_thb" in reg else None
+        status_given = reg["status"].to_numpy(object) if "status" in reg else None
+
+    # age mix of members: the regional member mix tilted by the local population mix
+    pop_share = population / np.maximum(pop_total[:, None], 1)
+    regional = population.sum(axis=0) / max(population.sum(), 1)
+    weights = params["start.member_age_share"][None, :] * pop_share / np.maximum(regional[None, :], 1e-12)
+    by_age = largest_remainder(weights, members_total)
+    if member_age is not None:
+        given = ~np.isnan(member_age).any(axis=1)
+        by_age[given] = member_age[given].astype(np.int64)
+    by_age = np.minimum(by_age, population)
+    members_total = by_age.sum(axis=1)
+
+    # waiting members: the last months' joiners at a mature fund's pace
+    n_wait = int(params["finance.waiting_months"])
+    recent = np.rint(by_age * params["membership.join_rate"] * 0.5 * n_wait / 12.0).astype(np.int64)
+    recent = np.minimum(recent, by_age)
+    eligible_by_age = by_age - recent
+    waiting = np.zeros((n, n_wait, N_AGE), np.int64)
+    per_slot = largest_remainder(np.ones((n * N_AGE, n_wait)), recent.reshape(-1)).reshape(n, N_AGE, n_wait)
+    waiting[:] = per_slot.transpose(0, 2, 1)
+
+    # tenure of eligible members
+    tenure_w = _members_by_tenure(members_total, founded_year, start_year)
+    members = np.zeros((n, N_AGE, N_TENURE), np.int64)
+    for a in range(N_AGE):
+        members[:, a, :] = largest_remainder(tenure_w, eligible_by_age[:, a])
+
+    # money, governance, generosity
+    s_r = params["start.reserves_sigma"]
+    rho = params["start.generosity_reserves_correlation"]
+    z_gen = special.ndtri(u(7))
+    z_res = -rho * z_gen + np.sqrt(1 - rho**2) * special.ndtri(u(5))
+    per_member = params["start.reserves_per_member_thb"] * np.exp(s_r * z_res - s_r**2 / 2)
+    reserves_thb = per_member * members_total
+    if reserves_given is not None:
+        reserves_thb = np.where(np.isnan(reserves_given), reserves_thb, reserves_given)
+    reserves = np.where(founded, np.rint(reserves_thb * 100), 0).astype(np.int64)
+    mean, conc = params["start.governance_mean"], params["start.governance_concentration"]
+    governance = stats.beta.ppf(u(6), mean * conc, (1 - mean) * conc)
+    s_g = params["start.generosity_sigma"]
+    generosity = np.clip(np.exp(s_g * z_gen - s_g**2 / 2), 0.3, params["benefits.generosity_cap"])
+
+    dormant = founded & (u(8) < params["start.share_dormant"])
+    if status_given is not None:
+        dormant = dormant | (founded & (status_given == "dormant"))
+    active = founded & ~dormant
+
+    shares = np.asarray(params["start.programme_group_shares"], float)
+    cum = np.cumsum(shares / shares.sum())
+    group = np.searchsorted(cum, u(9), side="right").astype(np.int8)
+    group = np.minimum(group, NOT_MATCHED).astype(np.int8)
+    group[~founded] = NOT_MATCHED
+    local_support = u(10) < params["local_gov.share_of_funds"]
+
+    status = np.where(~founded, NO_FUND, np.where(dormant, DORMANT, NORMAL)).astype(np.int8)
+    members[~founded] = 0
+    waiting[~founded] = 0
+    state = FundState(
+        codes=codes,
+        founded=founded.astype(bool),
+        founded_year=founded_year.astype(np.int64),
+        active=active.astype(bool),
+        members=members,
+        waiting=waiting,
+        population=population.copy(),
+        base_population=population.copy(),
+        reserves=reserves,
+        governance=np.asarray(governance, float),
+        generosity=np.asarray(generosity, float),
+        programme_group=group,
+        local_support=local_support.astype(bool),
+        status=status,
+    )
+    state.members_last_year = state.total_members()
+    contribution = params["contribution.member_thb_per_year"]
+    state.contributions_last_year = np.where(active, np.rint(state.total_members() * contribution * 100), 0).astype(np.int64)
+    return state

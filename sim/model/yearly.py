@@ -1,0 +1,166 @@
+"""Once a year in every fund: matching grant, founding, revival, governance, status (MODEL.md 5).
+
+`begin_year` applies the year's development effect and the slow forces (committee turnover,
+benefits drifting above what income carries), founds and revives funds, and pays the
+matching grant, start-up grants and local-government money. `end_year` derives each fund's
+reserve ratio and status by the rule written in the parameter file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.inputs.parameters import ParameterSet
+from sim.model.benefits import BenefitTables
+from sim.model.development import standard_benefit_per_member, sustainable_generosity
+from sim.model.rng import Process, uniforms
+from sim.model.state import (
+    DORMANT,
+    NEWLY_MATCHED,
+    NO_FUND,
+    NORMAL,
+    NORMAL_OPERATION,
+    NOT_MATCHED,
+    STRONG,
+    WEAK,
+    FundState,
+    largest_remainder,
+)
+
+YEAR_FLOWS = ("matching", "local_gov", "startup_grant", "admin_on_grants", "founders", "founded", "revived")
+
+
+def population_in(state: FundState, params: ParameterSet, years_since_start: int) -> np.ndarray:
+    factor = (1.0 + params["population.growth_per_year"]) ** years_since_start
+    return np.rint(state.base_population * factor).astype(np.int64)
+
+
+def join_rate(state: FundState, params: ParameterSet, outreach: np.ndarray) -> np.ndarray:
+    """Yearly join hazard before saturation: trust, outreach and local support."""
+    floor = params["membership.trust_floor"]
+    trust = floor + (1 - floor) * state.governance
+    local = np.where(state.local_support, 1 + params["membership.local_support_boost"], 1.0)
+    return params["membership.join_rate"] * trust * local * (1 + outreach)
+
+
+def dropout_monthly(state: FundState, params: ParameterSet) -> np.ndarray:
+    yearly = params["membership.dropout_rate"] * (1 + params["membership.dropout_weak_factor"] * (1 - state.governance))
+    yearly = np.where(state.founded & ~state.active, yearly * params["membership.dropout_dormant_factor"], yearly)
+    yearly = np.clip(yearly, 0.0, 0.99)
+    return 1.0 - (1.0 - yearly) ** (1.0 / 12.0)
+
+
+def begin_year(state: FundState, params: ParameterSet, tables: BenefitTables, year: int, start_year: int,
+               key, strength: np.ndarray) -> dict[str, np.ndarray]:
+    """Apply development effects and yearly events. Returns yearly flows (satang, counts)."""
+    n = state.n
+    flows = {name: np.zeros(n, np.int64) for name in YEAR_FLOWS}
+    newcomers = np.zeros((n, state.population.shape[1]), np.int64)
+    state.population = population_in(state, params, year - start_year)
+    codes, month0 = state.codes, year * 12
+
+    # governance: turnover erodes, committees learn slowly, development closes the gap
+    g = state.governance
+    g = g * (1 - params["governance.turnover"])
+    g = g + (1 - g) * params["governance.self_renewal"]
+    g = g + (1 - g) * params["effects.governance_gain"] * strength
+    state.governance = np.clip(np.where(state.founded, g, state.governance), 0.0, 1.0)
+
+    # generosity: drifts up where governance is weak, is reined in by good committees and development
+    sust = sustainable_generosity(state, params, tables)
+    gen = state.generosity + params["governance.generosity_drift"] * (1 - state.governance)
+    excess = np.maximum(gen - sust, 0.0)
+    restrain = 1 - (1 - params["governance.generosity_restrain"] * state.governance) * (
+        1 - params["effects.generosity_restrain"] * strength
+    )
+    gen = gen - restrain * excess
+    state.generosity = np.clip(np.where(state.founded, gen, state.generosity), 0.3, params["benefits.generosity_cap"])
+
+    # revival of dormant funds
+    dormant = state.founded & ~state.active
+    hazard = 1 - (1 - params["status.revival_hazard"]) * (1 - params["effects.revival_hazard"] * strength)
+    revive = dormant & (uniforms(key, Process.REVIVAL, codes, month0) < hazard)
+    state.active[revive] = True
+    state.status[revive] = WEAK
+    state.low_ratio_years[revive] = 0
+    state.generosity[revive] = np.minimum(state.generosity[revive], sust[revive])
+    flows["revived"] = revive.astype(np.int64)
+
+    # founding where no fund exists: a baseline hazard raised by effort
+    hazard = 1 - (1 - params["founding.baseline_hazard"]) * (1 - params["effects.founding_hazard"] * strength)
+    new = ~state.founded & (uniforms(key, Process.FOUNDING, codes, month0) < hazard)
+    if new.any():
+        size = np.minimum(int(params["membership.initial_members"]), (0.9 * state.population.sum(axis=1)).astype(np.int64))
+        weights = state.population * params["membership.join_age_factor"][None, :]
+        founders = largest_remainder(weights[new], size[new])
+        newcomers[new] = np.minimum(founders, state.population[new])
+        state.founded[new] = True
+        state.active[new] = True
+        state.founded_year[new] = year
+        state.status[new] = NORMAL
+        state.programme_group[new] = NEWLY_MATCHED
+        state.governance[new] = params["start.governance_mean"] * 0.8
+        state.generosity[new] = 1.0
+        state.low_ratio_years[new] = 0
+        state.falling_years[new] = 0
+        flows["founders"] = newcomers.sum(axis=1)
+        flows["founded"] = new.astype(np.int64)
+
+    # funds outside matching enter it once they are managed well enough
+    promote = state.active & (state.programme_group == NOT_MATCHED) & (state.governance >= params["matching.promote_governance"])
+    state.programme_group[promote] = NORMAL_OPERATION
+
+    # matching grant and start-up grants share one pot, pro rata when short
+    eligible = (
+        state.active & (state.programme_group != NOT_MATCHED) & (state.governance >= params["matching.governance_threshold"])
+    )
+    members = state.total_members()
+    request = np.minimum(
+        state.contributions_last_year * params["matching.ratio"],
+        members * params["matching.cap_thb_per_member"] * 100.0,
+    )
+    request = np.where(eligible & ~new, request, 0.0)
+    startup = np.where(new, params["matching.startup_grant_thb"] * 100.0, 0.0)
+    pot = params["matching.pot_ratio"] * float(state.contributions_last_year.sum())
+    asked = float(request.sum() + startup.sum())
+    scale = min(1.0, pot / asked) if asked > 0 else 0.0
+    flows["matching"] = np.floor(request * scale).astype(np.int64)
+    flows["startup_grant"] = np.floor(startup * scale).astype(np.int64)
+    local = state.active & state.local_support
+    flows["local_gov"] = np.where(local, np.rint(members * params["local_gov.thb_per_member"] * 100), 0).astype(np.int64)
+    grants = flows["matching"] + flows["startup_grant"] + flows["local_gov"]
+    flows["admin_on_grants"] = np.rint(grants * params["finance.admin_cost_share"]).astype(np.int64)
+    state.reserves += grants - flows["admin_on_grants"]
+    flows["newcomers"] = newcomers
+    return flows
+
+
+def expected_benefits_thb(state: FundState, params: ParameterSet, tables: BenefitTables) -> np.ndarray:
+    """Benefits a fund expects to pay in the next 12 months at its generosity (THB)."""
+    per_member = standard_benefit_per_member(state, tables) * state.total_members() * state.generosity
+    if params["benefits.central_fund.enabled"]:
+        old = state.non_members()[:, 4:].sum(axis=1)
+        per_member = per_member + np.floor(params["benefits.central_fund.share_of_nonmember_elderly"] * old) * params[
+            "benefits.central_fund.thb_per_year"
+        ]
+    return per_member
+
+
+def end_year(state: FundState, params: ParameterSet, tables: BenefitTables, contributions_satang: np.ndarray) -> None:
+    """Reserve ratio and status by the parameter file's rule (MODEL.md 5.6)."""
+    expected = expected_benefits_thb(state, params, tables)
+    ratio = (state.reserves / 100.0) / np.maximum(expected, 1.0)
+    state.reserve_ratio = np.where(state.founded, ratio, 0.0)
+    members = state.total_members()
+    falling = members < state.members_last_year
+    state.falling_years = np.where(state.founded & falling, state.falling_years + 1, 0)
+    low = state.active & (ratio < params["status.dormant_ratio"])
+    state.low_ratio_years = np.where(low, state.low_ratio_years + 1, 0)
+    state.active = state.active & (state.low_ratio_years < 2)
+    weak = (ratio < params["status.weak_ratio"]) | (state.falling_years >= 2)
+    strong = (ratio >= params["status.strong_ratio"]) & (state.governance >= params["status.strong_governance"]) & ~falling
+    status = np.where(weak, WEAK, np.where(strong, STRONG, NORMAL))
+    status = np.where(state.founded & ~state.active, DORMANT, status)
+    state.status = np.where(state.founded, status, NO_FUND).astype(np.int8)
+    state.members_last_year = members
+    state.contributions_last_year = contributions_satang.astype(np.int64)

@@ -115,3 +115,26 @@ def test_the_checker_catches_a_hidden_circle_and_an_upward_import(monkeypatch, t
     assert RANK[layer("sim.cli.run")] > RANK[layer("sim.model.engine_fake")]
     assert find_circles({"a": {"b"}, "b": {"a"}, "c": set()}) == [["a", "b", "a"]]
     assert find_circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_a_sweep_folder_written_before_the_move_still_resumes(tmp_path):
+    """tests/data/sweep_0_1/folder was made by welfare-sim 0.1 (model "sim.engine:run_spec",
+    stopped after one of two runs with --limit 1); the current code finishes it without
+    redoing the finished run."""
+    import json
+    import shutil
+
+    from sim.experiments import Sweep, load_results
+
+    data = Path(__file__).parent / "data" / "sweep_0_1"
+    folder = tmp_path / "folder"
+    shutil.copytree(data / "folder", folder)
+    manifest = json.loads((folder / "sweep.json").read_text())
+    assert manifest["model"] == "sim.engine:run_spec" and manifest["created_by"] == "welfare-sim 0.1.0"
+    manifest["definition"]["base"] = str((data / "mukdahan_1y.toml").resolve())  # was made elsewhere
+    (folder / "sweep.json").write_text(json.dumps(manifest, indent=1))
+    first = (folder / "summary" / "p00000-r000.parquet").read_bytes()
+    Sweep.from_file(data / "sweep.toml").run(folder, workers=1, progress=False)
+    results = load_results(folder)
+    assert results.finished == results.total_runs == 2
+    assert (folder / "summary" / "p00000-r000.parquet").read_bytes() == first

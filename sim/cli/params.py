@@ -8,7 +8,7 @@ from typing import Any
 
 from sim.errors import SimError
 
-HELP = 'list every parameter with value, unit, range and source'
+HELP = 'list every parameter with value, unit, range, plausible band and source'
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -21,8 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: Any) -> int:
     """`welfare-sim params [--filter TEXT] [--status S] [--format table|csv]`: the parameter list.
 
-    Shows value, range, source and unit of each parameter so a policymaker can see what a run
-    assumes without opening the TOML file.
+    Shows value, range, plausible band, source and unit of each parameter so a policymaker can
+    see what a run assumes without opening the TOML file (the CSV adds why each band is that
+    wide).
     """
     import csv
 
@@ -42,7 +43,8 @@ def main(args: Any) -> int:
     if getattr(args, "format", "table") == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(
-            ["path", "value", "unit", "low", "high", "choices", "source", "status", "description"]
+            ["path", "value", "unit", "low", "high", "choices", "source", "status", "description",
+             "band_low", "band_high", "band_reason"]
         )
         for d in selected:
             value = params[d.path]
@@ -57,11 +59,15 @@ def main(args: Any) -> int:
                     d.source,
                     d.status,
                     d.description,
+                    "" if d.band is None else format_value(d.band[0]),
+                    "" if d.band is None else format_value(d.band[1]),
+                    d.band_reason,
                 ]
             )
         return 0
     rows = [
-        [d.path, format_value(params[d.path]), d.range_text(), d.source, d.unit] for d in selected
+        [d.path, format_value(params[d.path]), d.range_text(), d.band_text(), d.source, d.unit]
+        for d in selected
     ]
-    print(_table(rows, ["path", "value", "range", "source", "unit"]))
+    print(_table(rows, ["path", "value", "range", "band", "source", "unit"]))
     return 0

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 STATUSES = ("sourced", "derived", "assumed", "fitted", "general knowledge")
-_FIELDS = ("value", "unit", "range", "choices", "source", "status", "description")
+_FIELDS = ("value", "unit", "range", "band", "band_reason", "choices", "source", "status", "description")
 _REQUIRED = ("value", "unit", "source", "status", "description")
 
 
@@ -56,6 +56,11 @@ class Parameter:
     ``value`` is the default: bool, int, float, str (one of ``choices``) or, for values by band,
     a tuple of floats. ``low`` and ``high`` bound every element; they are None for booleans and
     choices.
+
+    ``band`` is the *plausible* ``(low, high)`` of an assumed number, narrower than its allowed
+    ``range`` (which only says what the model can run), with ``band_reason`` saying why: the
+    studies that explore deep uncertainty draw worlds from it (``sim.studies.decision``).
+    None where no band is declared.
     """
 
     path: str
@@ -67,6 +72,8 @@ class Parameter:
     source: str
     status: str
     description: str
+    band: tuple[float, float] | None = None
+    band_reason: str = ""
 
     @property
     def kind(self) -> str:
@@ -100,6 +107,12 @@ class Parameter:
         if self.low is None or self.high is None:
             return ""
         return f"[{format_value(self.low)}, {format_value(self.high)}]"
+
+    def band_text(self) -> str:
+        """The plausible band as written in the file (``[50_000, 300_000]``), or empty."""
+        if self.band is None:
+            return ""
+        return f"[{format_value(self.band[0])}, {format_value(self.band[1])}]"
 
     def expected(self) -> str:
         """What a valid value looks like, for error messages."""
@@ -318,6 +331,7 @@ def _definition(path: str, table: dict[str, Any], where: str) -> Parameter:
         low, high = rng
     elif "range" in table:
         raise fail("range is only for numbers")
+    band = _band(table, value, low, high, fail)
     return Parameter(
         path=path,
         value=value,
@@ -328,7 +342,47 @@ def _definition(path: str, table: dict[str, Any], where: str) -> Parameter:
         source=table["source"],
         status=table["status"],
         description=table["description"],
+        band=band,
+        band_reason=table.get("band_reason", "").strip() if band is not None else "",
     )
+
+
+def _band(table: dict[str, Any], value: Any, low: Any, high: Any, fail) -> tuple[float, float] | None:
+    """The plausible band of a single number: inside its range, around its default, with a reason.
+
+    A band is a belief about the world, so it must hold the default (``low <= value <= high``)
+    and stay inside what the model can run (the range); ``band_reason`` says why it is that
+    wide, and is required with a band and refused without one.
+    """
+    if "band" not in table:
+        if "band_reason" in table:
+            raise fail("band_reason without a band")
+        return None
+    if isinstance(value, bool | str | tuple):
+        raise fail("a band is only for a single number (not a list, text or true/false)")
+    raw = table["band"]
+    if (
+        not isinstance(raw, list)
+        or len(raw) != 2
+        or not all(_is_number(v) and math.isfinite(v) for v in raw)
+        or raw[0] > raw[1]
+    ):
+        raise fail("band must be [low, high] with low <= high")
+    b_low, b_high = float(raw[0]), float(raw[1])
+    if not (low <= b_low and b_high <= high):
+        raise fail(
+            f"band [{format_value(raw[0])}, {format_value(raw[1])}] is not inside the range "
+            f"[{format_value(low)}, {format_value(high)}]"
+        )
+    if not b_low <= value <= b_high:
+        raise fail(
+            f"band [{format_value(raw[0])}, {format_value(raw[1])}] does not hold the default "
+            f"{format_value(value)}"
+        )
+    reason = table.get("band_reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise fail("a band needs band_reason: one line saying why the band is that wide")
+    return b_low, b_high
 
 
 def load_definitions(path: str | Path) -> dict[str, Parameter]:

@@ -12,6 +12,7 @@ plain-words reading). About ten minutes on two cores; `--quick` is a smoke run.
 from __future__ import annotations
 
 import argparse
+import sys
 import contextlib
 import time
 from pathlib import Path
@@ -88,7 +89,7 @@ def channel_check(draws: int) -> pd.DataFrame:
         effect_strength,
         effort_to_subdistricts,
         money_to_effort,
-        spread_weights,
+        needs_seen,
     )
     from sim.studies.lp_check import _fork, draw_key, protected, world_at
 
@@ -99,8 +100,8 @@ def channel_check(draws: int) -> pd.DataFrame:
     zone_over = ctx.units.table["overhead_thb"].to_numpy()[ctx.units.zone_rows]
     funded = (money[ctx.units.zone_rows] > 0) & (money[ctx.units.zone_rows] >= zone_over - 1e-9)
     effort, _ = capacity_building(effort, ctx.units, funded, params)
-    base = effect_strength(effort_to_subdistricts(effort, ctx.units, spread_weights(ctx.units, ctx.value, sim._noise,
-                                                                                    params)), params)
+    base = effect_strength(effort_to_subdistricts(effort, ctx.units, needs_seen(ctx.value, sim._noise, params), params),
+                           params)
     n = sim.state.n
     rows = []
     for mode, (low, high) in {"full": (np.zeros(n), np.ones(n)),
@@ -353,7 +354,13 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="a smoke run with few draws")
+    parser.add_argument("--out", default=None, help="folder (default results/checks; with --quick a temporary one)")
     args = parser.parse_args()
+    global OUT
+    if args.out or args.quick:
+        import tempfile
+
+        OUT = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="welfare-sim-lp-check-"))
     if args.quick:
         args.draws, args.robust_draws, args.channel_draws, args.replicates, args.years = 12, 8, 3, 3, 2
     t0 = time.perf_counter()
@@ -381,6 +388,10 @@ def main() -> None:
     main_table[columns].to_csv(OUT / "lp_vs_simulation.csv", index=False, float_format="%.8g")
     write_markdown(OUT / "lp_vs_simulation.md", main_table, robust, channels, comparison, args,
                    time.perf_counter() - t0)
+    if not args.quick:
+        from sim.report.manifest import write_results_manifest
+
+        write_results_manifest(OUT, " ".join(["python", "benchmarks/lp_vs_simulation.py", *sys.argv[1:]]))
     print(f"rank correlation {summarise(main_table)['spearman']:.3f}; wrote {OUT / 'lp_vs_simulation.csv'} and .md")
 
 

@@ -109,7 +109,7 @@ def test_shipped_settings():
     assert (base.region, base.start_year, base.years, base.replicates, base.seed) == (
         "isan",
         2023,
-        10,
+        20,
         20,
         20230329,
     )
@@ -223,13 +223,46 @@ def test_extending_itself_is_a_cycle(tmp_path):
         load_scenario(tmp_path / "me.toml")
 
 
-def test_extends_without_suffix_gets_a_hint(tmp_path):
-    (tmp_path / "base.toml").write_text('name = "base"\n', encoding="utf-8")
+def test_extends_without_suffix_finds_the_file_next_to_it(tmp_path):
+    (tmp_path / "base.toml").write_text('name = "base"\n[run]\nyears = 4\n', encoding="utf-8")
     (tmp_path / "child.toml").write_text('extends = "base"\n', encoding="utf-8")
-    with pytest.raises(
-        SimError,
-        match=r'child.toml: extends \(line 1\): "base" not found .*did you mean "base.toml"',
-    ):
+    child = load_scenario(tmp_path / "child.toml")
+    assert child.years == 4 and child.chain[1] == (tmp_path / "base.toml").resolve()
+
+
+@pytest.mark.parametrize("name", SHIPPED_NAMES)
+def test_a_copied_shipped_scenario_works_anywhere(tmp_path, monkeypatch, name):
+    """`extends = "baseline.toml"` next to the copy is not there: the shipped one is used."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine").mkdir()
+    copy = tmp_path / "mine" / f"{name}.toml"
+    copy.write_bytes((SHIPPED / f"{name}.toml").read_bytes())
+    mine, shipped = load_scenario(copy), load_scenario(SHIPPED / f"{name}.toml")
+    assert mine.params.to_dict() == shipped.params.to_dict() and mine.chain[1:] == shipped.chain[1:]
+    assert (mine.years, mine.seed, mine.region) == (shipped.years, shipped.seed, shipped.region)
+
+
+def test_extends_a_shipped_name_but_a_file_next_to_it_comes_first(tmp_path):
+    (tmp_path / "child.toml").write_text('extends = "zone_all_2023"\n[run]\nyears = 2\n', encoding="utf-8")
+    child = load_scenario(tmp_path / "child.toml")
+    assert child.chain[1] == (SHIPPED / "zone_all_2023.toml").resolve() and child.years == 2
+    (tmp_path / "zone_all_2023.toml").write_text('name = "local"\n[run]\nseed = 5\n', encoding="utf-8")
+    child = load_scenario(tmp_path / "child.toml")
+    assert child.chain[1:] == ((tmp_path / "zone_all_2023.toml").resolve(),) and child.seed == 5
+
+
+def test_extends_not_found_names_both_places_looked(tmp_path):
+    (tmp_path / "child.toml").write_text('extends = "zone_al_2023"\n', encoding="utf-8")
+    with pytest.raises(SimError) as err:
+        load_scenario(tmp_path / "child.toml")
+    message = str(err.value)
+    assert message.startswith(f'{tmp_path / "child.toml"}: extends (line 1): "zone_al_2023" not found: ')
+    assert f"looked for {tmp_path / 'zone_al_2023'} and {tmp_path / 'zone_al_2023.toml'}" in message
+    assert f"and for a shipped scenario {(SHIPPED / 'zone_al_2023.toml').resolve()}" in message
+    assert "did you mean zone_all_2023?" in message and "\n" not in message
+    # a path with folders is only a path
+    (tmp_path / "child.toml").write_text('extends = "sub/baseline.toml"\n', encoding="utf-8")
+    with pytest.raises(SimError, match=r"looked for \S+sub/baseline.toml; extends chain"):
         load_scenario(tmp_path / "child.toml")
 
 
@@ -289,7 +322,7 @@ def test_validate_mixes_good_and_bad_files_and_odd_arguments(capsys, tmp_path):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"ok  {good}"
     assert lines[1].startswith(f"error: {bad}: policy.kind")
-    assert lines[2] == f"error: {missing}: no such file"
+    assert lines[2] == f"error: {missing}: scenario file not found"
     assert lines[3] == f"error: {tmp_path}: is a directory, not a scenario file"
 
 

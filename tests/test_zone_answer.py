@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 
 from sim.studies.answer import (
+    METRIC,
     REPO,
+    ZONES_ADDED,
     AnswerConfig,
     _final,
     break_even_frontier,
@@ -53,9 +55,9 @@ def synthetic(diff_by_noise: dict[float, float], overhead: float = 120_000.0) ->
         for rep in range(4):
             base = 1000.0 + rep
             rows.append({"units.overhead_thb.zone": overhead, "targeting.noise.zone": noise,
-                         "policy.zone_share": 0.0, "replicate": rep, "people_protected": base})
+                         "policy.zone_share": 0.0, "replicate": rep, METRIC: base})
             rows.append({"units.overhead_thb.zone": overhead, "targeting.noise.zone": noise,
-                         "policy.zone_share": 1.0, "replicate": rep, "people_protected": base + diff})
+                         "policy.zone_share": 1.0, "replicate": rep, METRIC: base + diff})
     return pd.DataFrame(rows)
 
 
@@ -70,3 +72,16 @@ def test_break_even_says_when_zones_always_or_never_pay():
     never = break_even_frontier(synthetic({0.2: -5.0, 0.8: -9.0}), province_noise=0.8)
     assert np.isnan(always["break_even_zone_noise"].iloc[0]) and "every noise" in always["note"].iloc[0]
     assert np.isnan(never["break_even_zone_noise"].iloc[0]) and "never pay" in never["note"].iloc[0]
+
+
+def test_share_zero_of_the_curve_is_the_province_practice_exactly():
+    """One vocabulary: the curve's s = 0 and `province_2021` are the same policy, bit for bit."""
+    from sim.inputs.scenario import find_scenario, load_scenario
+    from sim.model.engine import simulate
+
+    practice = load_scenario(find_scenario("province_2021")).with_overrides({}, years=3, region=["44", "45"])
+    family = practice.with_overrides({**dict(ZONES_ADDED), "policy.zone_share": 0.0})
+    shifted = practice.with_overrides({**dict(ZONES_ADDED), "policy.zone_share": 0.5})
+    a, b, c = (simulate(s, 0, outputs=("summary",)).summary for s in (practice, family, shifted))
+    pd.testing.assert_frame_equal(a, b)
+    assert not a[METRIC].equals(c[METRIC])  # and the family does move with s

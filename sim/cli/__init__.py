@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import sys
 from collections.abc import Sequence
 
@@ -57,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
+    words = list(sys.argv[1:] if argv is None else argv)
+    args.command_line = " ".join(["welfare-sim", *(shlex.quote(w) for w in words)])  # for manifests
     try:
         return int(command_module(args.command).main(args) or 0)
     except SimError as err:

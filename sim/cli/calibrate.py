@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 from typing import Any
 
 HELP = 'fit uncertain parameters to the national record; Isan 2023 held out'
@@ -20,8 +21,11 @@ def main(args: Any) -> int:
     from sim.studies.calibration import CalibrationConfig, calibrate
     workers = getattr(args, "workers", None) or max(1, min(2, os.cpu_count() or 1))
     cfg = CalibrationConfig.quick(workers) if args.quick else CalibrationConfig(workers=workers)
-    out = args.out or ("results/calibration_quick" if args.quick else "results/calibration")
+    out = args.out or (tempfile.mkdtemp(prefix="welfare-sim-calibration-quick-") if args.quick else "results/calibration")
     result = calibrate(cfg, out)
+    from sim.report.manifest import write_results_manifest
+
+    write_results_manifest(out, getattr(args, "command_line", "welfare-sim calibrate"))
     s = result["summary"]
     hold = s["holdout"]
     print(f"loss {s['loss_check']:.2f} ({s['inside_in_loss']} of {s['targets_in_loss']} targets inside their band); "

@@ -64,6 +64,8 @@ def main(args) -> int:
                      progress=sys.stderr.isatty())
     write_csv_safe(result.summary, out / "summaries.csv")  # scenario names are user text
     write_csv_safe(result.differences, out / "paired_differences.csv")
+    write_csv_safe(result.horizon, out / "horizon_differences.csv")
+    write_csv_safe(result.shape, out / "time_shape.csv")
     if not result.cost.empty:
         write_csv_safe(result.cost, out / "cost_effectiveness.csv")
     text = result.answer()
@@ -79,5 +81,5 @@ def main(args) -> int:
     except ImportError:
         pass
     print(text)
-    print(f"wrote summaries.csv, paired_differences.csv, answer.txt to {out}")
+    print(f"wrote summaries.csv, paired_differences.csv, horizon_differences.csv, time_shape.csv, answer.txt to {out}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 from typing import Any
 
 from sim.errors import SimError
@@ -22,9 +23,12 @@ def main(args: Any) -> int:
     from sim.studies.sensitivity import StudyConfig, run_study
     workers = getattr(args, "workers", None) or max(1, min(2, os.cpu_count() or 1))
     cfg = StudyConfig.quick(workers) if args.quick else StudyConfig(workers=workers)
-    out = args.out or ("results/sensitivity_quick" if args.quick else "results/sensitivity")
+    out = args.out or (tempfile.mkdtemp(prefix="welfare-sim-sensitivity-quick-") if args.quick else "results/sensitivity")
     try:
         result = run_study(cfg, out)
+        from sim.report.manifest import write_results_manifest
+
+        write_results_manifest(out, getattr(args, "command_line", "welfare-sim sensitivity"))
     except SimError:
         raise
     top = result["ranking"].head(5)

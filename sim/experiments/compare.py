@@ -5,8 +5,15 @@ random numbers for every sub-district whose inputs did not change. The differenc
 two scenarios in replicate k then measures the policy, not the noise; the mean of those
 paired differences gets a t-interval over replicates.
 
+The headline is the one :mod:`sim.model.metrics` defines: person-years protected over the
+horizon, discounted. Because its sign can depend on the horizon, every comparison also gives
+the difference **against the horizon** (each year from the first to the last), the year the
+yearly difference in people protected turns positive for good, and the **payback year** from
+which the cumulative difference stays positive.
+
 Cost-effectiveness compares each scenario with a twin that has no development budget, run on
-the same random numbers: development baht per extra person-year protected.
+the same random numbers: development baht (discounted like the outcome) per extra discounted
+person-year protected.
 """
 
 from __future__ import annotations
@@ -21,10 +28,15 @@ import pandas as pd
 from scipy import stats
 
 from sim.errors import SimError
+from sim.model.metrics import HEADLINE, discount_factor
 
-HEADLINE = ("people_protected", "members", "coverage", "funds_active", "funds_weak", "funds_dormant",
-            "insolvency_events", "median_reserve_ratio", "coverage_gini_province")
+METRICS = (HEADLINE, "people_protected", "benefits_paid_thb", "members", "coverage", "funds_active",
+           "funds_weak", "funds_dormant", "insolvency_events", "median_reserve_ratio", "coverage_gini_province")
+"""What paired differences are reported for; the headline first."""
 ZERO_BUDGET = "__zero_budget__"
+REFERENCE = "province_2021"
+"""The province practice every command measures against (the zone-share curve's s = 0 is the
+same policy: `province_2021` with zones at zero money)."""
 
 
 def _one_run(args) -> pd.DataFrame:
@@ -45,7 +57,17 @@ def _single_thread() -> None:
         pass
 
 
-def paired_differences(summary: pd.DataFrame, baseline: str, metrics=HEADLINE, year: int | None = None,
+def _t_interval(d: np.ndarray, level: float) -> tuple[float, float, float]:
+    """Mean and the t-interval's low and high ends of paired differences `d`."""
+    n = d.size
+    mean = float(d.mean()) if n else float("nan")
+    if n < 2:
+        return mean, float("nan"), float("nan")
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n))
+    return mean, mean - half, mean + half
+
+
+def paired_differences(summary: pd.DataFrame, baseline: str, metrics=METRICS, year: int | None = None,
                        level: float = 0.95) -> pd.DataFrame:
     """Mean difference (scenario − baseline) per metric with a t-interval over replicates."""
     year = int(summary["year"].max()) if year is None else year
@@ -59,23 +81,71 @@ def paired_differences(summary: pd.DataFrame, baseline: str, metrics=HEADLINE, y
         common = base.index.intersection(other.index)
         for metric in metrics:
             d = (other.loc[common, metric] - base.loc[common, metric]).to_numpy(float)
-            n = d.size
-            mean = float(d.mean()) if n else float("nan")
-            se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-            half = float(stats.t.ppf(0.5 + level / 2, n - 1) * se) if n > 1 else float("nan")
+            mean, low, high = _t_interval(d, level)
             rows.append({"scenario": name, "baseline": baseline, "metric": metric, "year": year,
                          "baseline_mean": float(base.loc[common, metric].mean()),
                          "scenario_mean": float(other.loc[common, metric].mean()),
-                         "difference": mean, "ci_low": mean - half, "ci_high": mean + half, "replicates": n})
+                         "difference": mean, "ci_low": low, "ci_high": high, "replicates": d.size})
     return pd.DataFrame(rows)
 
 
-def cost_effectiveness(summary: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Development baht per extra person-year protected, against the zero-budget twin."""
+def horizon_differences(summary: pd.DataFrame, baseline: str, level: float = 0.95) -> pd.DataFrame:
+    """Paired differences against the horizon: for every year, the headline over the horizon
+    ending that year (cumulative, discounted) and that year's people protected (yearly)."""
+    rows = []
+    start = int(summary["year"].min())
+    for year in sorted(summary["year"].unique()):
+        at = summary[summary["year"] == year].set_index(["scenario", "replicate"])
+        base = at.loc[baseline]
+        for name in at.index.get_level_values(0).unique():
+            if name == baseline:
+                continue
+            other = at.loc[name]
+            common = base.index.intersection(other.index)
+            row = {"scenario": name, "baseline": baseline, "year": int(year), "horizon_years": int(year) - start + 1}
+            for column, prefix in ((HEADLINE, "cumulative"), ("people_protected", "yearly")):
+                d = (other.loc[common, column] - base.loc[common, column]).to_numpy(float)
+                mean, low, high = _t_interval(d, level)
+                row |= {f"{prefix}_difference": mean, f"{prefix}_ci_low": low, f"{prefix}_ci_high": high}
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def from_year_on(years: np.ndarray, positive: np.ndarray) -> int | None:
+    """The first year from which `positive` holds in every later year (None if not at the end)."""
+    if positive.size == 0 or not positive[-1]:
+        return None
+    last_false = np.flatnonzero(~positive)
+    return int(years[last_false[-1] + 1]) if last_false.size else int(years[0])
+
+
+def time_shape(horizon: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario: the year the yearly difference turns positive (and stays so), the payback
+    year of the cumulative difference, each on the mean and on the 95% interval's low end."""
+    rows = []
+    for name, part in horizon.groupby("scenario", sort=False):
+        part = part.sort_values("year")
+        years = part["year"].to_numpy()
+        rows.append({
+            "scenario": name, "baseline": part["baseline"].iloc[0],
+            "turns_positive_year": from_year_on(years, part["yearly_difference"].to_numpy() > 0),
+            "payback_year": from_year_on(years, part["cumulative_difference"].to_numpy() > 0),
+            "payback_year_confident": from_year_on(years, part["cumulative_ci_low"].to_numpy() > 0),
+            "final_year": int(years[-1]),
+        })
+    return pd.DataFrame(rows)
+
+
+def cost_effectiveness(summary: pd.DataFrame, discount_rate: float, level: float = 0.95) -> pd.DataFrame:
+    """Development baht per extra person-year protected, against the zero-budget twin; baht
+    are discounted at the headline's rate so that both sides of the ratio are alike."""
     if ZERO_BUDGET not in set(summary["scenario"]):
         return pd.DataFrame()
-    py = summary.groupby(["scenario", "replicate"]).agg(person_years=("people_protected", "sum"),
-                                                        budget=("dev_budget_thb", "sum"))
+    final = int(summary["year"].max())
+    frame = summary.assign(budget=summary["dev_budget_thb"] * discount_factor(summary["year"], int(summary["year"].min()),
+                                                                               discount_rate))
+    py = frame.groupby(["scenario", "replicate"]).agg(budget=("budget", "sum"))
+    py["person_years"] = frame[frame["year"] == final].set_index(["scenario", "replicate"])[HEADLINE]
     twin = py.loc[ZERO_BUDGET]
     rows = []
     for name in py.index.get_level_values(0).unique():
@@ -95,38 +165,60 @@ def cost_effectiveness(summary: pd.DataFrame, level: float = 0.95) -> pd.DataFra
 
 @dataclass
 class Comparison:
-    """Result of comparing scenarios: per-replicate summaries and paired differences."""
+    """Result of comparing scenarios: per-replicate summaries, paired differences at the final
+    year, differences against the horizon and their time shape, and cost-effectiveness."""
 
     summary: pd.DataFrame
     differences: pd.DataFrame
     cost: pd.DataFrame
     baseline: str
     names: list[str] = field(default_factory=list)
+    horizon: pd.DataFrame = field(default_factory=pd.DataFrame)
+    shape: pd.DataFrame = field(default_factory=pd.DataFrame)
+    discount_rate: float = float("nan")
 
     def answer(self) -> str:
         """The comparison in plain words, computed from the numbers."""
-        d = self.differences[self.differences["metric"] == "people_protected"]
-        year = int(self.summary["year"].max())
-        base_mean = float(self.summary[(self.summary.scenario == self.baseline) & (self.summary.year == year)]
-                          ["people_protected"].mean())
-        lines = [f"People protected in {year} (members past the waiting period in active funds with at least "
-                 f"one year of benefits in reserve): {self.baseline} {base_mean:,.0f}."]
+        d = self.differences[self.differences["metric"] == HEADLINE]
+        visible = self.summary[self.summary["scenario"] != ZERO_BUDGET]
+        first, year = int(visible["year"].min()), int(visible["year"].max())
+        base = visible[(visible.scenario == self.baseline) & (visible.year == year)]
+        rate = "" if np.isnan(self.discount_rate) else f", discounted {self.discount_rate:.0%} a year"
+        reference = " (the province practice)" if self.baseline == REFERENCE else ""
+        lines = [f"Headline: person-years protected {first}-{year}{rate} — members past the waiting period "
+                 f"in active funds holding at least the protected ratio of the standard benefit package, "
+                 f"summed over the years.",
+                 f"Reference{reference}: {self.baseline}, {float(base[HEADLINE].mean()):,.0f} person-years "
+                 f"({float(base['people_protected'].mean()):,.0f} people protected in {year})."]
+        shape = self.shape.set_index("scenario") if not self.shape.empty else None
         for row in d.itertuples():
             sign = "more" if row.difference >= 0 else "fewer"
             certain = ("the 95% interval excludes zero" if (row.ci_low > 0 or row.ci_high < 0)
                        else "the 95% interval includes zero: no clear difference")
-            lines.append(f"  {row.scenario}: {abs(row.difference):,.0f} {sign} than {self.baseline} "
+            lines.append(f"  {row.scenario}: {abs(row.difference):,.0f} person-years {sign} than {self.baseline} "
                          f"(95% CI {row.ci_low:+,.0f} to {row.ci_high:+,.0f}; {certain}).")
+            if shape is not None and row.scenario in shape.index:
+                s = shape.loc[row.scenario]
+                turn = "never within the horizon" if pd.isna(s.turns_positive_year) else f"from {int(s.turns_positive_year)}"
+                pay = "none within the horizon" if pd.isna(s.payback_year) else f"{int(s.payback_year)}"
+                lines.append(f"      yearly difference positive {turn}; payback year of the cumulative "
+                             f"difference: {pay}.")
+            if not self.horizon.empty:
+                h = self.horizon[self.horizon["scenario"] == row.scenario].set_index("horizon_years")
+                marks = sorted({k for k in (1, 5, 10, 20) if k in h.index} | {int(h.index.max())})
+                if marks:
+                    lines.append("      against the horizon: " + "; ".join(
+                        f"{k} y {h.loc[k, 'cumulative_difference']:+,.0f}" for k in marks) + " person-years.")
         if not d.empty:
             best = d.loc[d["difference"].idxmax()]
             if best["difference"] > 0 and best["ci_low"] > 0:
-                lines.append(f"Best of the compared practices: {best['scenario']}.")
+                lines.append(f"Best of the compared practices over {year - first + 1} years: {best['scenario']}.")
             else:
-                lines.append(f"No practice beats {self.baseline} with confidence on this horizon.")
+                lines.append(f"No practice beats {self.baseline} with confidence over {year - first + 1} years.")
         if not self.cost.empty:
             for row in self.cost.itertuples():
                 lines.append(f"  {row.scenario}: {row.thb_per_extra_person_year:,.0f} THB of development budget "
-                             f"per extra person-year protected (vs no development budget).")
+                             f"per extra person-year protected (vs no development budget, both discounted).")
         return "\n".join(lines)
 
 
@@ -150,8 +242,11 @@ def compare(scenarios, replicates: int, *, seed: int | None = None, workers: int
         parts.append(frame)
     summary = pd.concat(parts, ignore_index=True)
     visible = summary[summary["scenario"] != ZERO_BUDGET]
+    rate = float(scenarios[0].params["metrics.discount_rate"])
+    horizon = horizon_differences(visible, names[0])
     return Comparison(summary=summary, differences=paired_differences(visible, names[0]),
-                      cost=cost_effectiveness(summary), baseline=names[0], names=names)
+                      cost=cost_effectiveness(summary, rate), baseline=names[0], names=names,
+                      horizon=horizon, shape=time_shape(horizon), discount_rate=rate)
 
 
 def _map(fn, jobs, workers: int, progress: bool):

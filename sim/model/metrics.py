@@ -1,15 +1,28 @@
-"""Summary metrics of a run year (MODEL.md section 7).
+"""Summary metrics of a run year, and the one headline every command uses (MODEL.md section 7).
 
-The headline is **people protected**: members past the waiting period in active funds whose
-reserve ratio is at least the weak threshold (one year of expected benefits).
+The headline is **person-years protected**: people protected summed over the horizon's
+years, each year discounted by (1 + r)^-(t - t0) (r = `metrics.discount_rate`, t0 the first
+simulated year). A single year's snapshot flips sign with the horizon (zone capacity pays
+late), so every comparison also reports the difference against the horizon, the year the
+yearly difference turns positive and the payback year of the cumulative difference
+(:mod:`sim.experiments.compare`). The summary's ``person_years_protected`` in year t is the
+discounted sum from t0 through t, so the row of any year is the headline with that horizon.
+
+**People protected** (one year): members past the waiting period in active funds whose
+reserve ratio against the *standard* benefit package is at least `metrics.protected_ratio`
+(its own parameter, not a status threshold); a member of a fund paying a fraction g < 1 of
+the standard package counts g, so cutting benefits does not count as protection.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+HEADLINE = "person_years_protected"
+"""The summary column every command compares (compare, answer, sweeps, notebooks, allocator)."""
+
 SUMMARY_COLUMNS = (
-    "people_protected", "members", "members_eligible", "population", "coverage", "funds_founded",
+    HEADLINE, "people_protected", "members", "members_eligible", "population", "coverage", "funds_founded",
     "funds_active", "funds_strong", "funds_normal", "funds_weak", "funds_dormant", "funds_new",
     "funds_revived", "insolvency_events", "median_reserve_ratio", "non_members_helped",
     "reserves_thb", "benefits_paid_thb", "contributions_thb", "dev_budget_thb", "dev_overhead_thb",
@@ -60,3 +73,25 @@ def survival_5y(founded_year: np.ndarray, active: np.ndarray, start_year: int, y
     if not cohort.any():
         return float("nan")
     return float(active[cohort].mean())
+
+
+def discount_factor(year, start_year: int, rate: float):
+    """(1 + r)^-(t - t0): the weight of year t's people protected in the headline."""
+    return (1.0 + rate) ** -(np.asarray(year, float) - start_year)
+
+
+def protection_weight(active: np.ndarray, reserves_thb: np.ndarray, standard_benefits_thb: np.ndarray,
+                      generosity: np.ndarray, protected_ratio: float) -> np.ndarray:
+    """Per fund: the weight with which each eligible member counts as protected.
+
+    0 unless the fund is active and its reserves cover `protected_ratio` years of the
+    standard package's expected claims; then min(generosity, 1).
+    """
+    ratio = reserves_thb / np.maximum(standard_benefits_thb, 1.0)
+    return np.where(active & (ratio >= protected_ratio), np.minimum(generosity, 1.0), 0.0)
+
+
+def person_years(people_protected, years, start_year: int, rate: float) -> np.ndarray:
+    """The headline with every horizon: the discounted cumulative sum of people protected."""
+    people = np.asarray(people_protected, float)
+    return np.cumsum(people * discount_factor(years, start_year, rate))

@@ -38,6 +38,8 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {
+    "person_years_protected": Metric("Person-years protected (discounted)", "คน-ปีที่ได้รับความคุ้มครอง (คิดลด)",
+                                     "person-years", "คน-ปี", "count", 1),
     "people_protected": Metric("People protected", "ผู้ได้รับความคุ้มครอง", "people", "คน", "count", 1),
     "members": Metric("Members", "สมาชิก", "people", "คน", "count", 1),
     "members_eligible": Metric("Members past the waiting period", "สมาชิกที่พ้นระยะรอสิทธิ์",
@@ -180,6 +182,15 @@ TEXT = {
                  "เส้น: ค่ามัธยฐาน; แถบ: ช่วงกลาง 50% และ 90% ของการจำลองซ้ำ"),
     "over_time": ("{metric} over time", "{metric} ตามช่วงเวลา"),
     "funds_by_status": ("Funds by status", "กองทุนจำแนกตามสถานะ"),
+    "horizon_title": ("Difference from {base} against the horizon (95% CI)",
+                      "ผลต่างจาก {base} ตามช่วงเวลาที่พิจารณา (ช่วงความเชื่อมั่น 95%)"),
+    "horizon_axis": ("Horizon: last year counted", "ปีสุดท้ายที่นับรวม"),
+    "horizon_cumulative": ("Over the horizon: person-years protected (discounted)",
+                           "รวมทั้งช่วง: คน-ปีที่ได้รับความคุ้มครอง (คิดลด)"),
+    "horizon_yearly": ("That year alone: people protected", "เฉพาะปีนั้น: ผู้ได้รับความคุ้มครอง"),
+    "horizon_note": ("Line: mean paired difference over replicates; band: 95% CI. A scenario pays back from the "
+                     "year its cumulative line stays above zero.",
+                     "เส้น: ผลต่างเฉลี่ยแบบจับคู่; แถบ: ช่วงความเชื่อมั่น 95% คืนทุนตั้งแต่ปีที่เส้นสะสมอยู่เหนือศูนย์ตลอด"),
     "differences_title": ("Paired differences from {base}, {year} (95% CI)",
                           "ผลต่างแบบจับคู่จาก {base} ปี {year} (ช่วงความเชื่อมั่น 95%)"),
     "differences_note": ("Dot: mean difference over replicates; whisker: 95% CI; hollow dot: the "
@@ -213,6 +224,96 @@ TEXT = {
     "thb": ("THB", "บาท"),
     "people_per_million": ("people per million THB", "คนต่อล้านบาท"),
 }
+
+
+# Headers and fixed words of the allocation workbook and CSV (`welfare-sim allocate --lang`),
+# keyed as sim.allocation.export expects: column keys, "sheet:", "level:", "group:", "sense:",
+# "word:", "heading:" and "meta:" (the details block). Units stand in the column names.
+EXPORT = {
+    # allocation sheet
+    "level": ("level", "ระดับ"),
+    "province": ("province", "จังหวัด"),
+    "name": ("name", "ชื่อหน่วย"),
+    "name_other": ("name (Thai)", "ชื่อหน่วย (อังกฤษ)"),
+    "name_th": ("name (Thai)", "ชื่อหน่วย (ไทย)"),
+    "name_en": ("name (English)", "ชื่อหน่วย (อังกฤษ)"),
+    "unit_id": ("unit ID", "รหัสหน่วย"),
+    "province_code": ("province code", "รหัสจังหวัด"),
+    "funded": ("funded", "ได้รับงบ"),
+    "amount_thb": ("allocation (THB)", "งบที่จัดสรร (บาท)"),
+    "rule_thb": ("scenario's rule (THB)", "ตามหลักเกณฑ์ของฉากทัศน์ (บาท)"),
+    "difference_thb": ("difference from the rule (THB)", "ผลต่างจากหลักเกณฑ์ (บาท)"),
+    "per_capita_thb": ("allocation per person (THB per person)", "งบต่อหัวประชากร (บาทต่อคน)"),
+    "population": ("population (people)", "ประชากร (คน)"),
+    "floor_thb": ("floor = overhead (THB)", "ขั้นต่ำ = ค่าบริหารจัดการกลไก (บาท)"),
+    "cap_thb": ("cap = absorptive capacity (THB)", "เพดาน = งบที่ใช้ได้เต็มที่ (บาท)"),
+    "floor_binds": ("held at floor", "อยู่ที่ขั้นต่ำ"),
+    "cap_binds": ("held at cap", "อยู่ที่เพดาน"),
+    "people_per_million_thb": ("value of one more million THB here (people protected per million THB)",
+                               "มูลค่าของงบเพิ่ม 1 ล้านบาทที่หน่วยนี้ (ผู้ได้รับความคุ้มครอง คนต่อล้านบาท)"),
+    "marginal_value": ("value of one more baht here (people protected per THB)",
+                       "มูลค่าของงบเพิ่ม 1 บาทที่หน่วยนี้ (คนต่อบาท)"),
+    "share_of_budget": ("share of the budget (%)", "สัดส่วนของงบประมาณ (%)"),
+    # constraints sheet
+    "constraint_name": ("constraint", "เงื่อนไข"),
+    "group": ("kind", "ประเภท"),
+    "sense": ("sense", "ลักษณะ"),
+    "constraint_unit_name": ("unit", "หน่วย"),
+    "lhs": ("value (THB)", "ค่าที่ได้ (บาท)"),
+    "rhs": ("limit (THB)", "ขีดจำกัด (บาท)"),
+    "slack": ("slack (THB)", "ส่วนที่ยังเหลือ (บาท)"),
+    "binding": ("binding", "เป็นข้อจำกัด"),
+    "shadow_price_per_million": ("shadow price: value of one more million THB of the limit "
+                                 "(people protected per million THB)",
+                                 "มูลค่าของงบประมาณเพิ่ม 1 ล้านบาทของขีดจำกัด "
+                                 "(ผู้ได้รับความคุ้มครอง คนต่อล้านบาท)"),
+    "shadow_price": ("shadow price: value of one more THB of the limit (people protected per THB)",
+                     "มูลค่าของงบประมาณเพิ่ม 1 บาทของขีดจำกัด (คนต่อบาท)"),
+    "group:budget": ("budget", "งบประมาณรวม"),
+    "group:level_share": ("level share", "สัดส่วนงบของระดับ"),
+    "group:equity": ("equity between provinces", "ความเป็นธรรมระหว่างจังหวัด"),
+    "group:floor": ("floor (overhead)", "ขั้นต่ำ (ค่าบริหารจัดการกลไก)"),
+    "group:cap": ("cap (absorptive capacity)", "เพดาน (งบที่ใช้ได้เต็มที่)"),
+    "sense:>=": ("at least", "อย่างน้อย"),
+    "sense:<=": ("at most", "ไม่เกิน"),
+    "sense:=": ("exactly", "เท่ากับ"),
+    # sheets, words, headings
+    "sheet:summary": ("summary", "สรุป"),
+    "sheet:allocation": ("allocation", "การจัดสรรงบประมาณ"),
+    "sheet:constraints": ("constraints", "เงื่อนไข"),
+    "word:yes": ("yes", "ใช่"),
+    "word:no": ("no", "ไม่ใช่"),
+    "word:total_level": ("total: {level}", "รวม{level}"),
+    "word:grand_total": ("grand total", "รวมทั้งสิ้น"),
+    "word:grand_total_budget": ("grand total (budget {budget} THB)", "รวมทั้งสิ้น (งบประมาณ {budget} บาท)"),
+    "heading:by_level": ("Money by level", "งบประมาณรายระดับ"),
+    "heading:details": ("Details of the run", "รายละเอียดการคำนวณ"),
+    # details block of the summary sheet
+    "meta:scenario": ("scenario", "ฉากทัศน์"),
+    "meta:scenario_title": ("scenario (name)", "ชื่อฉากทัศน์"),
+    "meta:year": ("year (C.E.)", "ปี ค.ศ."),
+    "meta:year_be": ("year (B.E.)", "ปี พ.ศ."),
+    "meta:budget_thb": ("budget (THB)", "งบประมาณพัฒนา (บาท)"),
+    "meta:spent_thb": ("allocated (THB)", "จัดสรรแล้ว (บาท)"),
+    "meta:objective": ("objective (people protected, incl. capacity value)",
+                       "ค่าเป้าหมาย (ผู้ได้รับความคุ้มครอง รวมมูลค่าศักยภาพ)"),
+    "meta:objective_people_protected": ("objective (people protected, incl. capacity value)",
+                                        "ค่าเป้าหมาย (ผู้ได้รับความคุ้มครอง รวมมูลค่าศักยภาพ)"),
+    "meta:gain_people": ("expected gain (people protected)", "ผลที่คาดว่าจะได้ (ผู้ได้รับความคุ้มครอง คน)"),
+    "meta:objective_capacity_value": ("of which zone capacity value (people protected later)",
+                                      "ในนั้น มูลค่าศักยภาพกลไกโซน (ผู้ได้รับความคุ้มครองในปีต่อไป)"),
+    "meta:rule": ("scenario's rule compared", "หลักเกณฑ์ที่ใช้เปรียบเทียบ"),
+    "meta:rule_gain_people": ("expected gain under the rule (people protected)",
+                              "ผลที่คาดว่าจะได้ตามหลักเกณฑ์ (คน)"),
+    "meta:state": ("state allocated from", "สถานะที่ใช้คำนวณ"),
+    "meta:solver": ("solver", "โปรแกรมคำนวณ"),
+    "meta:status": ("status", "สถานะการคำนวณ"),
+    "meta:solve_seconds": ("solve time (seconds)", "เวลาคำนวณ (วินาที)"),
+    "meta:shadow_price_convention": ("shadow prices", "มูลค่าเงา"),
+    "meta:package_version": ("welfare-sim version", "รุ่นของ welfare-sim"),
+    "meta:language": ("language", "ภาษา"),
+}
+EXPORT.update({"level:" + level: names for level, names in LEVELS.items()})
 
 
 def _check_lang(lang: str) -> int:
@@ -283,6 +384,13 @@ def parameter_label(path: str, lang: str = "en") -> str:
     """A readable name for a parameter path (the path itself when none is written)."""
     i = _check_lang(lang)
     return PARAMETERS[path][i] if path in PARAMETERS else path
+
+
+def export_labels(lang: str = "en") -> dict[str, str]:
+    """Headers and words of the allocation workbook in `lang` (the `labels` of
+    :func:`sim.allocation.export.write_allocation`); in Thai the other name column is English."""
+    i = _check_lang(lang)
+    return {key: pair[i] for key, pair in EXPORT.items()}
 
 
 def be_year(year: int) -> int:

@@ -1,18 +1,25 @@
-"""The province-versus-zone answer: the zone-share sweep, its optimum and the break-even.
+"""The province-versus-zone answer: the zone-share curve, its optimum, the break-even, over time.
 
-Three pieces, each a sweep on common random numbers (replicate k draws the same numbers at
-every point, so differences between zone shares are paired):
+The question is what shifting the development budget from province to zone level does, so
+the family of policies is **the province practice with zones added**: `province_2021` (region
+10%, three mentor funds per province 10%, the rest to provinces) with every zone eligible and
+a share *s* of the province-plus-zone money sent through zones. At s = 0 this is exactly
+`province_2021` (zones get no money and are not funded), the reference every command uses;
+`zone_all_2023` differs from the s = 0.6 point only by its mentor share (0 instead of 10%).
 
-1. **Zone-share curve** — people protected in the final year against the zones' share *s* of
-   province-plus-zone money, s = 0, 0.1, …, 1, crossed with the zone size (hence the number
-   of zones and total zone overhead) and the noise of the zones' view of need.
+Each piece is a sweep on common random numbers (replicate k draws the same numbers at every
+point, so differences between zone shares are paired), measured by the one headline
+(person-years protected, discounted: :mod:`sim.model.metrics`):
+
+1. **Zone-share curve** — the headline over the horizon against s, crossed with the zone
+   size (hence the number of zones and total zone overhead) and the noise of the zones' view
+   of need; and the same curve **against the horizon** (every year from 1 to the last), with
+   the year the yearly difference turns positive and the payback year.
 2. **Optimum** — for each setting, the best *s*, its paired gain over s = 0 with a 95%
-   interval, and whether the optimum is interior (strictly between 0 and 1 and better than
-   both ends with confidence), at a corner, or absent (no s > 0 beats provinces).
-3. **Break-even frontier** — for each zone overhead, the largest zone noise at which moving
-   the money to zones still pays (s = 1 against s = 0): how much better zones must see need
-   before any shift to zones pays. Province noise is held at its default, so the advantage
-   needed is `province noise − zone noise at break-even`.
+   interval, and whether the optimum is interior, at a corner, or absent.
+3. **Break-even frontier** — for each zone overhead, the largest zone noise at which *some*
+   share s > 0 still beats s = 0 (the whole range of s, not only s = 1): how much better
+   zones must see need before any shift to zones pays. Province noise is held at its default.
 """
 
 from __future__ import annotations
@@ -26,31 +33,36 @@ import pandas as pd
 from scipy import stats
 
 from sim.experiments import Levels, Sweep, load_results
+from sim.experiments.compare import REFERENCE, from_year_on
+from sim.model.metrics import HEADLINE
 
 REPO = Path(__file__).resolve().parents[2]
-METRIC = "people_protected"
+METRIC = HEADLINE
+ZONES_ADDED = (("policy.kind", "zone_share"), ("policy.funded_zones", "all"))
+"""What turns the province practice into the zone-share family (s = 0 is the practice itself)."""
 
 
 @dataclass(frozen=True)
 class AnswerConfig:
     """Size of the study: the full one for results/answer, a quick one for tests."""
 
-    base: str = str(REPO / "scenarios" / "zone_all_2023.toml")
-    years: int = 4
-    replicates: int = 30
-    shares: tuple[float, ...] = tuple(round(x, 1) for x in np.linspace(0, 1, 11))
+    base: str = str(REPO / "scenarios" / f"{REFERENCE}.toml")
+    years: int = 20
+    replicates: int = 8
+    shares: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     zone_sizes: tuple[int, ...] = (15, 25, 40)
     zone_noises: tuple[float, ...] = (0.3, 0.6)
     overheads: tuple[float, ...] = (60_000.0, 120_000.0, 240_000.0, 480_000.0)
-    frontier_noises: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0)
-    frontier_replicates: int = 15
+    frontier_noises: tuple[float, ...] = (0.2, 0.5, 0.8)
+    frontier_shares: tuple[float, ...] = (0.0, 0.5, 1.0)
+    frontier_replicates: int = 6
     region: tuple[str, ...] | None = None
     budget_thb: float | None = None
     overrides: tuple[tuple[str, object], ...] = ()
 
 
 def _base(cfg: AnswerConfig) -> dict:
-    base: dict = {"extends": cfg.base, "name": "zone_answer", "run": {"years": cfg.years}}
+    base: dict = {"extends": cfg.base, "name": "zone_answer", "run": {"years": cfg.years}, **dict(ZONES_ADDED)}
     if cfg.region is not None:
         base["run"]["region"] = list(cfg.region)
     if cfg.budget_thb is not None:
@@ -84,18 +96,52 @@ def frontier_sweep(cfg: AnswerConfig, name: str = "break_even") -> Sweep:
         name,
         _base(cfg),
         [Levels("units.overhead_thb.zone", list(cfg.overheads)), Levels("targeting.noise.zone", list(cfg.frontier_noises)),
-         Levels("policy.zone_share", [0.0, 1.0])],
+         Levels("policy.zone_share", list(cfg.frontier_shares))],
         design="full_factorial",
         replicates=cfg.frontier_replicates,
         seed=_seed(cfg),
     )
 
 
-def _final(results, metric: str = METRIC) -> pd.DataFrame:
+def _all_years(results) -> pd.DataFrame:
     frame = results.to_df("summary")
     if "replicate" not in frame.columns:
         frame = frame.merge(results.runs[["run_id", "replicate"]], on="run_id", how="left")
+    return frame
+
+
+def _final(results, metric: str = METRIC) -> pd.DataFrame:
+    frame = _all_years(results)
     return frame[frame["year"] == frame["year"].max()]
+
+
+def curve_by_horizon(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The curve against the horizon: for every year, each share's paired difference to s = 0
+    in the headline over the horizon ending that year (cumulative) and in that year alone."""
+    start = int(frame["year"].min())
+    parts = []
+    for year, g in frame.groupby("year", sort=True):
+        cumulative = paired_vs(g, by, metric=HEADLINE)
+        yearly = paired_vs(g, by, metric="people_protected")
+        keys = [*by, "policy.zone_share"]
+        merged = cumulative.merge(yearly[[*keys, "diff_vs_ref", "ci_low", "ci_high"]], on=keys,
+                                  suffixes=("", "_yearly"))
+        parts.append(merged.assign(year=int(year), horizon_years=int(year) - start + 1))
+    return pd.concat(parts, ignore_index=True)
+
+
+def time_shape_by_share(horizon: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per setting and share s > 0: the year the yearly difference to s = 0 turns positive for
+    good, and the payback year of the cumulative difference (on the mean and on the 95% low end)."""
+    rows = []
+    for key, g in horizon[horizon["policy.zone_share"] > 0].groupby([*by, "policy.zone_share"], sort=True):
+        g = g.sort_values("year")
+        years = g["year"].to_numpy()
+        rows.append({**dict(zip([*by, "policy.zone_share"], key, strict=True)),
+                     "turns_positive_year": from_year_on(years, g["diff_vs_ref_yearly"].to_numpy() > 0),
+                     "payback_year": from_year_on(years, g["diff_vs_ref"].to_numpy() > 0),
+                     "payback_year_confident": from_year_on(years, g["ci_low"].to_numpy() > 0)})
+    return pd.DataFrame(rows)
 
 
 def paired_vs(frame: pd.DataFrame, by: list[str], share_col: str = "policy.zone_share", reference: float = 0.0,
@@ -143,9 +189,11 @@ def classify_optimum(curve: pd.DataFrame, by: list[str], share_col: str = "polic
 
 
 def break_even_frontier(frame: pd.DataFrame, province_noise: float) -> pd.DataFrame:
-    """Per zone overhead: the zone noise at which s = 1 stops beating s = 0 (interpolated)."""
+    """Per zone overhead: the zone noise at which the best share s > 0 stops beating s = 0
+    (interpolated), over every share tested, not only s = 1."""
     diff = paired_vs(frame, ["units.overhead_thb.zone", "targeting.noise.zone"])
-    diff = diff[np.isclose(diff["policy.zone_share"], 1.0)]
+    diff = diff[diff["policy.zone_share"] > 0]
+    diff = diff.loc[diff.groupby(["units.overhead_thb.zone", "targeting.noise.zone"])["diff_vs_ref"].idxmax()]
     rows = []
     for overhead, g in diff.groupby("units.overhead_thb.zone"):
         g = g.sort_values("targeting.noise.zone")
@@ -176,37 +224,72 @@ def run_answer(cfg: AnswerConfig, out: str | Path, *, workers: int = 2, progress
     out.mkdir(parents=True, exist_ok=True)
     curve_res = curve_sweep(cfg).run(out / "sweep_curve", workers=workers, progress=progress)
     frontier_res = frontier_sweep(cfg).run(out / "sweep_break_even", workers=workers, progress=progress)
-    curve = paired_vs(_final(curve_res), ["zones.target_size", "targeting.noise.zone"])
-    optimum = classify_optimum(curve, ["zones.target_size", "targeting.noise.zone"])
+    by = ["zones.target_size", "targeting.noise.zone"]
+    curve = paired_vs(_final(curve_res), by)
+    optimum = classify_optimum(curve, by)
+    horizon = curve_by_horizon(_all_years(curve_res), by)
+    shape = time_shape_by_share(horizon, by)
     from sim.inputs.scenario import scenario_from_dict
 
     province_noise = float(scenario_from_dict(_base(cfg)).params["targeting.noise.province"])
     frontier = break_even_frontier(_final(frontier_res), province_noise)
     curve.to_csv(out / "zone_share_curve.csv", index=False)
+    horizon.to_csv(out / "curve_by_horizon.csv", index=False)
+    shape.to_csv(out / "time_shape.csv", index=False)
     optimum.to_csv(out / "optimum.csv", index=False)
     frontier.to_csv(out / "break_even.csv", index=False)
-    text = answer_text(cfg, optimum, frontier)
+    text = answer_text(cfg, optimum, frontier, horizon, shape)
     (out / "answer.md").write_text(text)
     (out / "config.json").write_text(json.dumps(cfg.__dict__, indent=2, default=str))
-    return {"curve": curve, "optimum": optimum, "frontier": frontier, "text": text}
+    return {"curve": curve, "optimum": optimum, "frontier": frontier, "horizon": horizon, "shape": shape,
+            "text": text}
 
 
-def answer_text(cfg: AnswerConfig, optimum: pd.DataFrame, frontier: pd.DataFrame) -> str:
+def answer_text(cfg: AnswerConfig, optimum: pd.DataFrame, frontier: pd.DataFrame, horizon: pd.DataFrame,
+                shape: pd.DataFrame) -> str:
+    """The answer in words, every number from the tables."""
+    from sim.inputs.scenario import scenario_from_dict
+
+    params = scenario_from_dict(_base(cfg)).params
+    rate = params["metrics.discount_rate"]
+    beliefs = (f"province noise {params['targeting.noise.province']:.2f}, zone efficiency "
+               f"{params['units.efficiency.zone']:.2f} vs province {params['units.efficiency.province']:.2f}, "
+               f"zone overhead {params['units.overhead_thb.zone']:,.0f} THB/year, zone capacity starting at "
+               f"{params['units.zone_capacity.start']:.2f}")
     lines = ["# Province or zone? What the simulation says", "",
-             f"Setting: {Path(cfg.base).stem}, {cfg.years} years, {cfg.replicates} replicates per point on common "
-             f"random numbers; people protected in the final year; differences are paired against s = 0 "
-             f"(the province practice) with 95% intervals.", "", "## Best zone share", ""]
+             f"Policy family: the province practice (`{REFERENCE}`) with every zone eligible and a share s of the "
+             f"province-plus-zone money through zones; s = 0 is `{REFERENCE}` itself, the reference of every "
+             f"command. `zone_all_2023` is the s = 0.6 point without mentor funds (mentor share 0 instead of 10%).",
+             "",
+             f"Headline: person-years protected over {cfg.years} years, discounted {rate:.0%} a year; "
+             f"{cfg.replicates} replicates per point on common random numbers; differences paired against s = 0 "
+             f"with 95% intervals. Beliefs the answer rests on (parameter defaults): {beliefs}.", "",
+             "## Best zone share over the whole horizon", ""]
     for r in optimum.itertuples(index=False):
         size, noise = r[0], r[1]
         lines.append(f"- zones of ~{size} sub-districts, zone noise {noise}: best s = {r.best_share:.1f}, "
-                     f"{r.gain_vs_provinces:+,.0f} people protected vs provinces (95% CI {r.ci_low:+,.0f} to "
+                     f"{r.gain_vs_provinces:+,.0f} person-years vs provinces (95% CI {r.ci_low:+,.0f} to "
                      f"{r.ci_high:+,.0f}) — {r.optimum}")
+    lines += ["", "## Against the horizon (all through zones, s = 1, against s = 0)", ""]
+    full = horizon[np.isclose(horizon["policy.zone_share"], 1.0)]
+    marks = sorted({h for h in (1, 5, 10, 20) if h <= cfg.years} | {cfg.years})
+    by = ["zones.target_size", "targeting.noise.zone"]
+    for key, g in full.groupby(by, sort=True):
+        g = g.set_index("horizon_years")
+        cells = "; ".join(f"{h} y {g.loc[h, 'diff_vs_ref']:+,.0f} ({g.loc[h, 'ci_low']:+,.0f} to "
+                          f"{g.loc[h, 'ci_high']:+,.0f})" for h in marks if h in g.index)
+        s = shape[(shape[by[0]] == key[0]) & (shape[by[1]] == key[1]) & np.isclose(shape["policy.zone_share"], 1.0)]
+        turn = s["turns_positive_year"].iloc[0] if len(s) else None
+        pay = s["payback_year"].iloc[0] if len(s) else None
+        lines.append(f"- zones of ~{key[0]}, zone noise {key[1]}: {cells}; yearly difference positive "
+                     f"{'from ' + str(int(turn)) if pd.notna(turn) else 'never within the horizon'}, payback year "
+                     f"{int(pay) if pd.notna(pay) else 'none within the horizon'}")
     lines += ["", "## Break-even: how much better must zones see need?", ""]
     for r in frontier.itertuples(index=False):
         if np.isfinite(r.break_even_zone_noise):
-            lines.append(f"- zone overhead {r.zone_overhead_thb:,.0f} THB/year: zones pay while their noise is below "
-                         f"{r.break_even_zone_noise:.2f} (province {r.province_noise:.2f}), i.e. they must see need "
-                         f"{r.advantage_needed:.2f} log-points better")
+            lines.append(f"- zone overhead {r.zone_overhead_thb:,.0f} THB/year: some zone share pays while zone noise "
+                         f"is below {r.break_even_zone_noise:.2f} (province {r.province_noise:.2f}), i.e. zones must "
+                         f"see need {r.advantage_needed:.2f} log-points better")
         else:
             lines.append(f"- zone overhead {r.zone_overhead_thb:,.0f} THB/year: {r.note}")
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import SimError
+from sim.model.metrics import HEADLINE
 from sim.report.labels import format_year, metric_name, scenario_label, source_caption
 from sim.report.plots import (
     FAN_METRICS,
@@ -26,6 +27,7 @@ from sim.report.plots import (
     plot_comparison,
     plot_fan,
     plot_heatmap,
+    plot_horizon,
     plot_sobol,
     plot_tile_map,
     plot_zone_share_curve,
@@ -56,12 +58,15 @@ def _comparison_from_csv(folder: Path):
         differences = pd.read_csv(diff_path) if diff_path.exists() else pd.DataFrame()
         cost_path = folder / "cost_effectiveness.csv"
         cost = pd.read_csv(cost_path) if cost_path.exists() else pd.DataFrame()
+        horizon_path = folder / "horizon_differences.csv"
+        horizon = pd.read_csv(horizon_path) if horizon_path.exists() else pd.DataFrame()
     except (OSError, ValueError) as err:
         raise SimError(f"cannot read the comparison: {err}", path=str(folder)) from None
     visible = [s for s in dict.fromkeys(summary["scenario"]) if s != ZERO_BUDGET]
     baseline = str(differences["baseline"].iloc[0]) if not differences.empty else visible[0]
     names = [baseline] + [s for s in visible if s != baseline]
-    return Comparison(summary=summary, differences=differences, cost=cost, baseline=baseline, names=names)
+    return Comparison(summary=summary, differences=differences, cost=cost, baseline=baseline, names=names,
+                      horizon=horizon)
 
 
 def _plot_run(folder: Path, out: Path, lang: str, suffix: str) -> list[Path]:
@@ -87,7 +92,7 @@ def _plot_run(folder: Path, out: Path, lang: str, suffix: str) -> list[Path]:
 
 
 def _plot_sweep(folder: Path, out: Path, lang: str, suffix: str,
-                metric: str = "people_protected") -> list[Path]:
+                metric: str = HEADLINE) -> list[Path]:
     from sim.experiments import load_results
 
     results = load_results(folder)
@@ -142,17 +147,18 @@ def plot_results_dir(results_dir: str | Path, lang: str = "en", out: str | Path 
                    "or sweep.json (a sweep)", path=str(folder))
 
 
-def readme_figures(out: str | Path = "results/figures", *, years: int = 5, replicates: int = 5, workers: int = 2,
+def readme_figures(out: str | Path = "results/figures", *, years: int = 20, replicates: int = 5, workers: int = 2,
                    lang: str = "en", log: Callable[[str], None] = lambda message: None) -> list[Path]:
     """Regenerate the README figures: Isan, CODI's three practices compared on common random
     numbers, coverage by province in the final year, and a zone-share sweep. A few minutes on
     two cores. Returns the files written; `log` receives progress lines.
     """
     from sim.experiments import Levels, Sweep
-    from sim.experiments.compare import compare
+    from sim.experiments.compare import REFERENCE, compare
     from sim.inputs.scenario import find_scenario, load_scenario
     from sim.model.engine import simulate
     from sim.report.outputs import prepare_out_dir
+    from sim.studies.answer import ZONES_ADDED
 
     out = prepare_out_dir(out)
     started = time.perf_counter()
@@ -161,6 +167,8 @@ def readme_figures(out: str | Path = "results/figures", *, years: int = 5, repli
     scenarios = [load_scenario(find_scenario(n)).with_overrides({}, years=years) for n in names]
     log(f"comparing {', '.join(names)}: Isan, {years} years, {replicates} replicates")
     comparison = compare(scenarios, replicates, workers=workers)
+    fig = plot_horizon(comparison.horizon, lang=lang, order=names[1:])
+    written += save_figure(fig, out / "compare_horizon", formats=("png",), dpi=100)
     fig = plot_fan(comparison.summary, "people_protected", lang=lang, order=names)
     written += save_figure(fig, out / "compare_people_protected", formats=("png",), dpi=100)
 
@@ -176,11 +184,14 @@ def readme_figures(out: str | Path = "results/figures", *, years: int = 5, repli
 
     levels = tuple(round(float(s), 2) for s in np.linspace(0, 1, 6))
     log(f"zone-share sweep: s in {levels}, {replicates} replicates")
-    sweep = Sweep("zone_share_figure", find_scenario("zone_all_2023").resolve(),
-                  [Levels(ZONE_SHARE, levels), Levels("run.years", (years,))], replicates=replicates)
+    # the answer's family: the province practice with zones added, so s = 0 is `province_2021`
+    base = {"extends": str(find_scenario(REFERENCE).resolve()), "name": f"{REFERENCE}_with_zones",
+            **dict(ZONES_ADDED)}
+    sweep = Sweep("zone_share_figure", base, [Levels(ZONE_SHARE, levels), Levels("run.years", (years,))],
+                  replicates=replicates)
     with tempfile.TemporaryDirectory(prefix="welfare-sim-figures-") as tmp:
         results = sweep.run(Path(tmp) / "sweep", workers=workers, progress=False)
-        fig = plot_zone_share_curve(results, "people_protected", lang=lang)
+        fig = plot_zone_share_curve(results, HEADLINE, lang=lang)
         written += save_figure(fig, out / "zone_share_curve", formats=("png",), dpi=100)
     log(f"done in {time.perf_counter() - started:.0f} s")
     return written

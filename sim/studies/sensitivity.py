@@ -1,7 +1,7 @@
 """What matters most for the decision: Morris screening, then Sobol indices on the top few.
 
-The headline of the decision is the paired difference in people protected in the final year
-between every zone funded (``zone_all_2023``) and the province practice (``province_2021``),
+The headline of the decision is the paired difference in the one headline (person-years
+protected over the study's horizon, discounted: :mod:`sim.model.metrics`) between every zone funded (``zone_all_2023``) and the province practice (``province_2021``),
 both run on the same random numbers. :func:`paired_difference` is that difference as a model
 function for the sweep machinery (``RunSpec -> {"summary": DataFrame}``), so the study runs on
 local processes or a Dask cluster like any sweep, and resumes when re-run.
@@ -40,6 +40,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.model.metrics import HEADLINE
+
 __all__ = [
     "BAND_EXCEPTIONS",
     "EXCLUDED",
@@ -53,8 +55,8 @@ __all__ = [
 
 REPO = Path(__file__).resolve().parents[2]
 ISAN_SUBDISTRICTS = 2678
-METRIC = "people_protected_diff"
-DIFF_METRICS = ("people_protected", "members", "funds_active", "coverage")
+METRIC = f"{HEADLINE}_diff"
+DIFF_METRICS = (HEADLINE, "people_protected", "members", "funds_active", "coverage")
 STUDIED_STATUSES = ("assumed", "fitted")
 BAND_SHARE = 0.5
 SCALE_SUFFIX = "_scale"
@@ -379,8 +381,8 @@ def _headline(final: pd.DataFrame, scale_isan: float, level: float = 0.95) -> di
     return {"metric": METRIC, "year": int(final["year"].max()), "replicates": n, "difference": mean,
             "replicate_sd": float(d.std(ddof=1)) if n > 1 else float("nan"),
             "ci_low": mean - half, "ci_high": mean + half,
-            "zone_mean": float(final["people_protected_zone"].mean()),
-            "province_mean": float(final["people_protected_province"].mean()),
+            "zone_mean": float(final[f"{HEADLINE}_zone"].mean()),
+            "province_mean": float(final[f"{HEADLINE}_province"].mean()),
             "difference_scaled_to_isan": mean * scale_isan,
             "ci_low_scaled_to_isan": (mean - half) * scale_isan, "ci_high_scaled_to_isan": (mean + half) * scale_isan}
 

@@ -17,7 +17,7 @@ from sim.report.plots.allocation import plot_allocation
 from sim.report.plots.base import FAN_METRICS, ZERO_BUDGET, ZONE_SHARE, save_figure
 from sim.report.plots.maps import ISAN_TILES, by_province, plot_tile_map
 from sim.report.plots.sweeps import plot_heatmap, plot_sobol, plot_zone_share_curve
-from sim.report.plots.time import plot_comparison, plot_differences, plot_fan
+from sim.report.plots.time import plot_comparison, plot_differences, plot_fan, plot_horizon
 
 __all__ = [
     "FAN_METRICS",
@@ -30,6 +30,7 @@ __all__ = [
     "plot_differences",
     "plot_fan",
     "plot_heatmap",
+    "plot_horizon",
     "plot_sobol",
     "plot_tile_map",
     "plot_zone_share_curve",

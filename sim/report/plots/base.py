@@ -29,7 +29,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#0
 STATUS_METRICS = ("funds_strong", "funds_normal", "funds_weak", "funds_dormant")
 FUNDS_BY_STATUS = "funds_by_status"
 FAN_METRICS = ("people_protected", "coverage", FUNDS_BY_STATUS)
-DIFFERENCE_METRICS = ("people_protected", "members", "coverage", "funds_active", "funds_weak",
+DIFFERENCE_METRICS = ("person_years_protected", "people_protected", "members", "coverage", "funds_active", "funds_weak",
                       "funds_dormant", "median_reserve_ratio", "insolvency_events",
                       "coverage_gini_province")
 ZERO_BUDGET = "__zero_budget__"

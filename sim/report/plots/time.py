@@ -195,6 +195,53 @@ def plot_comparison(comparison: Any, out_dir: str | Path, lang: str = "en") -> l
     if comparison.differences is not None and not comparison.differences.empty:
         fig = plot_differences(comparison.differences, lang, order=names[1:] or None)
         written += save_figure(fig, out / f"compare_differences{suffix}")
+    horizon = getattr(comparison, "horizon", None)
+    if horizon is not None and not horizon.empty and horizon["year"].nunique() > 1:
+        fig = plot_horizon(horizon, lang, order=names[1:] or None)
+        written += save_figure(fig, out / f"compare_horizon{suffix}")
     return written
 
 
+
+
+def plot_horizon(horizon: pd.DataFrame, lang: str = "en", *, order: Sequence[str] | None = None,
+                 caption: str | None = None) -> Figure:
+    """Each scenario's paired difference from the baseline against the horizon: the headline
+    over the horizon ending each year (left) and that year's people protected (right).
+
+    The headline's sign can depend on how long one looks; this figure shows where it turns.
+    """
+    with font_context(lang) as lang:
+        _check_columns(horizon, ["scenario", "baseline", "year", "cumulative_difference", "cumulative_ci_low",
+                                 "cumulative_ci_high", "yearly_difference", "yearly_ci_low", "yearly_ci_high"],
+                       "horizon differences")
+        if horizon.empty:
+            raise SimError("no differences against the horizon to plot", where="horizon")
+        baseline = str(horizon["baseline"].iloc[0])
+        scenarios = _group_order(horizon, "scenario", order)
+        colors = _colors([baseline, *scenarios])
+        fig, body = _new_figure(10.5, 4.6)
+        axes = body.subplots(1, 2)
+        for ax, prefix, metric, title in ((axes[0], "cumulative", "person_years_protected", "horizon_cumulative"),
+                                          (axes[1], "yearly", "people_protected", "horizon_yearly")):
+            for s in scenarios:
+                rows = horizon[horizon["scenario"] == s].sort_values("year")
+                years = rows["year"].to_numpy()
+                ax.fill_between(years, rows[f"{prefix}_ci_low"], rows[f"{prefix}_ci_high"], color=colors[s],
+                                alpha=0.18, linewidth=0)
+                ax.plot(years, rows[f"{prefix}_difference"], color=colors[s], linewidth=2,
+                        label=scenario_label(s, lang))
+            ax.axhline(0, color="#555555", linewidth=0.8, linestyle="--")
+            ax.set_title(text(title, lang), fontsize=9.5)
+            ax.set_xlabel(text("horizon_axis", lang), fontsize=8.5)
+            ax.set_ylabel(_unit_text(metric, lang, difference=True), fontsize=8.5)
+            ax.yaxis.set_major_formatter(_value_formatter(metric, lang))
+            _year_axis(ax, lang)
+            _style(ax)
+        axes[0].legend(fontsize=8, frameon=False)
+        body.suptitle(text("horizon_title", lang, base=scenario_label(baseline, lang)), fontsize=12)
+        if caption is None:
+            extra = text("common_random", lang)
+            caption = source_caption(lang, scenarios=[baseline, *scenarios], extra=extra) + "\n" + text(
+                "horizon_note", lang)
+        return _finish(fig, lang, caption)

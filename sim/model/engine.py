@@ -24,6 +24,7 @@ import pandas as pd
 from sim import __version__
 from sim.inputs.parameters import ParameterSet
 from sim.model.benefits import AGE_WIDTH_YEARS, TENURE_WIDTH_YEARS, BenefitTables, benefit_tables
+from sim.model.beliefs import planning_context
 from sim.model.development import (
     DevelopmentState,
     Units,
@@ -244,7 +245,7 @@ class Simulation:
 
     def __init__(self, scenario, replicate: int = 0, *, seed: int | None = None, geography=None,
                  outputs: Sequence[str] = ("summary", "fund_years", "unit_years"), members_by_band: bool = False,
-                 budget_multiplier: float = 1.0):
+                 budget_multiplier: float = 1.0, beliefs: dict | None = None):
         self.t0 = time.perf_counter()
         self.scenario = scenario
         self.replicate = replicate
@@ -273,6 +274,7 @@ class Simulation:
         self.fund_rows: list[pd.DataFrame] = []
         self.unit_rows: list[pd.DataFrame] = []
         self._noise = None
+        self.beliefs = dict(beliefs or {})  # values the policy plans with instead of the world's (sim.model.beliefs)
 
     @property
     def end(self) -> int:
@@ -301,7 +303,7 @@ class Simulation:
                            base_join, self.zone_ok, self.key)
 
     def decide(self, ctx: YearContext) -> np.ndarray:
-        return decide_money(ctx, self._noise)
+        return decide_money(planning_context(ctx, self.beliefs), self._noise)
 
     def run_year(self, ctx: YearContext, money: np.ndarray) -> None:
         """Effort, effects, twelve months and the year's records, for a given allocation."""

@@ -104,7 +104,7 @@ SCENARIOS = [
 
 SWEEPS = [
     sweep("sweep_bom_misspelt", "replicate: unknown key; did you mean 'replicates'?"),
-    sweep("sweep_malformed", "not valid TOML: Illegal character '\\n' (at line 1, column 23)"),
+    sweep("sweep_malformed", "line 1, column 23: invalid TOML: Illegal character '\\n'"),
     sweep("sweep_empty", "base: missing; give the base scenario"),
     sweep("sweep_latin1", "line 1: not UTF-8 text (byte 0xe9)"),
     sweep("sweep_replicates_huge", "replicates: must be at most 10_000, got 1_000_000_000"),
@@ -119,13 +119,13 @@ SWEEPS = [
     sweep("sweep_unknown_path", "parameters[0] (policy.zone_shar): part_base (overrides): unknown parameter policy.zone_shar; did you mean policy.zone_share?"),
     sweep("sweep_base_missing", "base: base scenario not found"),
     sweep("sweep_base_is_folder", "base: is a directory, not a scenario file"),
-    sweep("sweep_base_not_utf8", "cannot read the base scenario: 'utf-8' codec can't decode byte 0x89 in position 0", "scn_binary.toml"),
+    sweep("sweep_base_not_utf8", "scn_binary.toml: line 1: not UTF-8 text (byte 0x89); save the file as UTF-8", "scn_binary.toml"),
     sweep("sweep_value_out_of_range", "parameters[0] (policy.zone_share): part_base (overrides): policy.zone_share: 2 is outside the range [0, 1]"),
     sweep("sweep_unknown_province", 'parameters[0] (run.region): part_base (overrides): run.region: unknown region "99"'),
     sweep("sweep_output_unknown", "outputs[0]: unknown output 'summry'; did you mean 'summary'?"),
     sweep("sweep_too_many_points", "design: 1_000_000_000_000 points × 1 replicates is too big a sweep"),
     sweep("sweep_wrong_type", "replicates: must be an integer, got string '3'"),
-    sweep("sweep_duplicate_key", "not valid TOML: Cannot overwrite a value (at line 2, column 24)"),
+    sweep("sweep_duplicate_key", "line 2: duplicate key base (already set at line 1)"),
 ]
 
 CSV_INPUTS = [

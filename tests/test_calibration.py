@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.inputs.parameters import default_parameters
+from sim.inputs.references import cited_tags, references
 from sim.studies.calibration import (
     FIT_PARAMETERS,
     SETUP_BUDGET,
@@ -27,8 +29,6 @@ from sim.studies.calibration import (
     run_history,
     scaled_residual,
 )
-from sim.inputs.parameters import default_parameters
-from sim.inputs.references import cited_tags, references
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "results" / "calibration"
@@ -246,9 +246,9 @@ def test_study_parameters_cover_every_assumed_number_with_a_band_or_a_reason():
 
 @pytest.mark.timeout(120)
 def test_paired_difference_is_treatment_minus_control_on_one_seed():
-    from sim.model.engine import simulate
     from sim.experiments import RunSpec
     from sim.inputs.scenario import load_scenario
+    from sim.model.engine import simulate
     from sim.studies.sensitivity import paired_difference
 
     base = {"treatment": str(ROOT / "scenarios" / "zone_all_2023.toml"),

@@ -7,31 +7,18 @@ x 1.5, so the difference is the budget's effect on common random numbers.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from sim.inputs.scenario import scenario_from_dict
 from sim.model.benefits import benefit_tables
 from sim.model.engine import geography_for, run_scenario, simulate
-from sim.world.population import ISAN_PROVINCE_CODES, province_populations
 from sim.model.rng import run_key
-from sim.inputs.scenario import scenario_from_dict
 from sim.model.state import DORMANT, WEAK, synthetic_state
 from sim.model.yearly import end_year
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_numba_thread():
-    """Run the compiled step on one thread: with pytest-xdist workers (and other jobs) sharing
-    the cores, numba's parallel loop over funds oversubscribes them and runs several times slower.
-    Results do not depend on the thread count (test_engine_laws checks this)."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
-
+from sim.world.population import ISAN_PROVINCE_CODES, province_populations
 
 REGION = ["49", "37"]
 YEARS = 4

@@ -17,27 +17,14 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from sim.errors import SimError
+from sim.inputs.parameters import ParameterSet, default_parameters
 from sim.model.benefits import benefit_tables
 from sim.model.engine import INFLOW_COLUMNS, OUTFLOW_COLUMNS, geography_for, run_scenario, simulate
-from sim.errors import SimError
 from sim.model.monthly import BENEFIT_FLOWS, CENTRAL_FUND, FLOW_NAMES
-from sim.inputs.parameters import ParameterSet, default_parameters
 from sim.model.rng import run_key
-from sim.inputs.scenario import scenario_from_dict
 from sim.model.state import synthetic_state
 from sim.model.yearly import end_year
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_numba_thread():
-    """Run the compiled step on one thread: with pytest-xdist workers (and other jobs) sharing
-    the cores, numba's parallel loop over funds oversubscribes them and runs several times slower.
-    Results do not depend on the thread count (test_engine_laws checks this)."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
-
 
 DEFS = default_parameters().definitions
 BENEFIT_COLUMNS = tuple(
@@ -47,13 +34,6 @@ MONEY_COLUMNS = ("reserves_start_thb", "reserves_end_thb", *INFLOW_COLUMNS, *OUT
                  *BENEFIT_COLUMNS, "claims_unpaid_thb")
 COUNT_COLUMNS = ("members_start", "joined", "left", "died", "members_end", "members_eligible",
                  "population", "insolvency_events", "non_members_helped")
-
-
-def scenario(region=("49",), years=2, seed=20230329, **overrides):
-    """A small scenario; overrides as dotted parameter paths (**{"matching.pot_ratio": 1.0})."""
-    data = {"name": "laws", "run": {"region": list(region), "years": years, "replicates": 1, "seed": seed}}
-    data.update({k.replace("__", "."): v for k, v in overrides.items()})
-    return scenario_from_dict(data)
 
 
 def satang(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -147,8 +127,8 @@ def assert_sane(result, params) -> None:
 # ----------------------------------------------------------------- a. conservation
 
 
-def test_conservation_defaults_two_provinces_three_years():
-    s = scenario(region=("49", "37"), years=3, **{"contribution.refund_share": 0.6,
+def test_conservation_defaults_two_provinces_three_years(small_scenario):
+    s = small_scenario(region=("49", "37"), years=3, **{"contribution.refund_share": 0.6,
                                                   "benefits.central_fund.enabled": True})
     result = run_scenario(s, 2)
     fy = result.fund_years
@@ -162,9 +142,9 @@ def test_conservation_defaults_two_provinces_three_years():
         assert founded[column].sum() > 0, column
 
 
-def test_conservation_through_insolvency_and_dormancy():
+def test_conservation_through_insolvency_and_dormancy(small_scenario):
     """Funds that run out of money mid-month pay pro rata and go dormant: still exact."""
-    s = scenario(region=("49",), years=3, **{
+    s = small_scenario(region=("49",), years=3, **{
         "start.reserves_per_member_thb": 50.0, "start.reserves_sigma": 0.5, "start.generosity_sigma": 0.0,
         "matching.pot_ratio": 0.0, "local_gov.share_of_funds": 0.0, "benefits.old_age.thb_per_year": 1200.0,
         "governance.generosity_drift": 0.5, "benefits.central_fund.enabled": True,
@@ -251,9 +231,9 @@ def at_bound(which: str) -> dict:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(values=parameter_draws(), years=st.integers(2, 3), seed=st.integers(0, 2**31),
        province=st.sampled_from(["49", "37"]))
-def test_conservation_for_random_parameters(values, years, seed, province):
+def test_conservation_for_random_parameters(values, years, seed, province, small_scenario):
     """Exact conservation and sane outputs anywhere in the declared parameter space."""
-    base = scenario(region=(province,), years=years, seed=seed)
+    base = small_scenario(region=(province,), years=years, seed=seed)
     s = base.with_overrides(repaired(values, base.start_year))
     result = simulate(s, seed % 7)
     assert_conserved(result.fund_years)
@@ -263,8 +243,8 @@ def test_conservation_for_random_parameters(values, years, seed, province):
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("shares", [[0.2, 0.2, 0.3, 0.3, 0.0, 0.0, 0.0], [0.5, 0.3, 0.0, 0.0, 0.1, 0.05, 0.05],
                                     [0.5, 0.44, 0.02, 0.02, 0.01, 0.005, 0.005]])
-def test_population_age_shares_in_range_run_or_are_rejected_when_loaded(shares):
-    base = scenario(region=("49",), years=1)
+def test_population_age_shares_in_range_run_or_are_rejected_when_loaded(shares, small_scenario):
+    base = small_scenario(region=("49",), years=1)
     try:
         s = base.with_overrides({"population.age_share": shares})
     except SimError as err:
@@ -294,8 +274,8 @@ def assert_same_tables(a, b) -> None:
         pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True)
 
 
-def test_same_seed_same_tables_different_seed_different_tables():
-    s = scenario(region=("49",), years=2, seed=123)
+def test_same_seed_same_tables_different_seed_different_tables(small_scenario):
+    s = small_scenario(region=("49",), years=2, seed=123)
     a, b = simulate(s, 0), simulate(s, 0)
     assert_same_tables(a, b)
     assert a.manifest["seed"] == b.manifest["seed"] == 123
@@ -308,8 +288,8 @@ def test_same_seed_same_tables_different_seed_different_tables():
         assert not a.summary["people_protected"].equals(other.summary["people_protected"])
 
 
-def test_results_do_not_depend_on_the_number_of_threads():
-    s = scenario(region=("49", "37"), years=2, seed=8)
+def test_results_do_not_depend_on_the_number_of_threads(small_scenario):
+    s = small_scenario(region=("49", "37"), years=2, seed=8)
     one = simulate(s, 0)
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     try:
@@ -319,8 +299,8 @@ def test_results_do_not_depend_on_the_number_of_threads():
     assert_same_tables(one, many)
 
 
-def test_replicate_is_the_same_alone_or_among_many():
-    s = scenario(region=("37",), years=2, seed=99)
+def test_replicate_is_the_same_alone_or_among_many(small_scenario):
+    s = small_scenario(region=("37",), years=2, seed=99)
     together = run_scenario(s, 4)
     assert sorted(together.summary["replicate"].unique()) == [0, 1, 2, 3]
     for k in (0, 3):
@@ -334,9 +314,9 @@ def test_replicate_is_the_same_alone_or_among_many():
 # -------------------------------------------------------- c. common random numbers layout
 
 
-def test_crn_other_province_bit_identical():
+def test_crn_other_province_bit_identical(small_scenario):
     """Extra money for one province changes nothing, bit for bit, in the other province."""
-    s = scenario(region=("49", "37"), years=3, seed=5, **{
+    s = small_scenario(region=("49", "37"), years=3, seed=5, **{
         "policy.region_share": 0.0, "policy.province_group_share": 0.0, "matching.pot_ratio": 1.0})
     base = simulate(s, 0)
     more = simulate(s, 0, unit_money_delta={"P49": 5e6})
@@ -418,9 +398,9 @@ ZERO_RATES = {
 }
 
 
-def test_closed_form_reserves_with_all_event_rates_zero():
+def test_closed_form_reserves_with_all_event_rates_zero(small_scenario):
     years = 2
-    s = widened(scenario(region=("49",), years=years, seed=7), ZERO_RATES)
+    s = widened(small_scenario(region=("49",), years=years, seed=7), ZERO_RATES)
     fy = simulate(s, 0).fund_years.sort_values(["subdistrict_code", "year"]).reset_index(drop=True)
     assert_conserved(fy)
     funds = fy[fy["founded"]]
@@ -468,10 +448,10 @@ def test_closed_form_reserves_with_all_event_rates_zero():
 
 
 @pytest.mark.parametrize("region", [("49", "37", "35", "33", "41")])
-def test_founding_and_revival_at_baseline_hazard_without_budget(region):
+def test_founding_and_revival_at_baseline_hazard_without_budget(region, small_scenario):
     """Zero development budget: founding (revival) is Binomial(unfounded (dormant), baseline)."""
     hazard, revival, replicates = 0.05, 0.3, 30
-    s = scenario(region=region, years=1, seed=31, **{
+    s = small_scenario(region=region, years=1, seed=31, **{
         "budget.development_thb_per_year": 0.0, "founding.baseline_hazard": hazard,
         "status.revival_hazard": revival, "start.share_dormant": 0.2})
     result = run_scenario(s, replicates, outputs=("summary", "fund_years", "unit_years"))

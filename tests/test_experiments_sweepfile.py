@@ -198,7 +198,7 @@ def test_sweep_file_errors_name_file_and_key(project, old, new, message):
 
 
 def test_not_toml_and_missing_file(project):
-    with pytest.raises(SimError, match=r"s\.toml: not valid TOML"):
+    with pytest.raises(SimError, match=r"s\.toml: line 1, column \d+: invalid TOML"):
         Sweep.from_file(write(project, "name = [unclosed"))
     with pytest.raises(SimError, match=r"absent\.toml: sweep file not found"):
         Sweep.from_file(project / "absent.toml")

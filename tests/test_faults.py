@@ -20,7 +20,6 @@ import time
 import uuid
 from pathlib import Path
 
-import numba
 import pandas as pd
 import pytest
 
@@ -57,15 +56,6 @@ def slow_engine(spec):
     from sim.model.engine import run_spec
 
     return run_spec(spec)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_numba_thread():
-    """In-process runs on one thread: other pytest workers share the two cores."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -15,31 +15,21 @@ from __future__ import annotations
 
 import copy
 
-import numba
 import numpy as np
 import pytest
 
 import sim.model.engine as engine
+from sim.inputs.scenario import scenario_from_dict
 from sim.model.development import YearOutlook
 from sim.model.engine import Simulation
+from sim.model.rng import run_key
 from sim.studies.lp_check import lp_vs_simulation, rank_agreement
 from sim.world.population import ISAN_PROVINCE_CODES, province_populations
-from sim.model.rng import run_key
-from sim.inputs.scenario import scenario_from_dict
 
 REGION = ["44", "46"]
 DRAWS = 200
 DELTA_THB = 300_000.0
 RANK_THRESHOLD = 0.7
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_numba_thread():
-    """One thread for the compiled step (pytest-xdist workers share the cores)."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
 
 
 def regional_budget(region) -> float:

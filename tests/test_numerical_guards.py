@@ -17,7 +17,6 @@ import math
 import warnings
 from pathlib import Path
 
-import numba
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,10 +24,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.model.engine import simulate
 from sim.errors import SimError
 from sim.inputs.parameters import default_parameters
-from sim.inputs.scenario import scenario_from_dict
+from sim.model.engine import simulate
 
 DATA = Path(__file__).resolve().parent / "data"
 DEFS = default_parameters().definitions
@@ -37,23 +35,6 @@ MUKDAHAN = [line.split(",")[0] for line in (DATA / "pop_mukdahan.csv").read_text
 GUARDS = settings(deadline=None, database=None, derandomize=True,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                          HealthCheck.function_scoped_fixture])
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_numba_thread():
-    """The compiled step on one thread: pytest-xdist workers share the two cores."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
-
-
-def scenario(years=2, seed=20230329, region=("49",), inputs=None, **overrides):
-    data = {"name": "guards", "run": {"region": list(region), "years": years, "replicates": 1, "seed": seed}}
-    if inputs:
-        data["inputs"] = {k: str(v) for k, v in inputs.items()}
-    data.update(overrides)
-    return scenario_from_dict(data)
 
 
 def assert_finite_and_non_negative(result) -> None:
@@ -122,11 +103,11 @@ def lp_settings(draw):
 
 @example(values={"budget.development_thb_per_year": 0.0, "policy.lp.equity_low": 1.0, "policy.lp.equity_high": 1.0})
 @example(values={"budget.development_thb_per_year": 1e10, "policy.lp.min_zone_share": 1.0,
-                 "policy.lp.capacity_value_per_thb": 0.01, "policy.lp.breakpoints": 2})
+                 "policy.lp.switching_cost_thb": 1e7, "policy.lp.breakpoints": 2})
 @settings(GUARDS, max_examples=8)
 @given(values=lp_settings())
-def test_lp_policy_outputs_are_finite_and_non_negative(values):
-    s = scenario(years=2, **{"policy.kind": "lp"}).with_overrides(values)
+def test_lp_policy_outputs_are_finite_and_non_negative(values, small_scenario):
+    s = small_scenario(years=2, **{"policy.kind": "lp"}).with_overrides(values)
     try:
         result = simulate(s, 0)
     except SimError as err:
@@ -142,8 +123,8 @@ def test_lp_policy_outputs_are_finite_and_non_negative(values):
 
 @pytest.mark.parametrize("kind", ["rule", "zone_share", "lp"])
 @pytest.mark.parametrize("budget", [0.0, 100 * DEFAULT_BUDGET])
-def test_budgets_of_zero_and_100x_run_to_the_end(kind, budget):
-    s = scenario(years=2, **{"policy.kind": kind, "budget.development_thb_per_year": budget})
+def test_budgets_of_zero_and_100x_run_to_the_end(kind, budget, small_scenario):
+    s = small_scenario(years=2, **{"policy.kind": kind, "budget.development_thb_per_year": budget})
     result = simulate(s, 0)
     assert_finite_and_non_negative(result)
     assert sorted(result.summary["year"]) == [2023, 2024]  # to the end
@@ -219,7 +200,7 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
 @settings(GUARDS, max_examples=10)
 @given(rows=registries(), zero_people=st.lists(st.sampled_from(MUKDAHAN), max_size=5, unique=True),
        big=st.booleans(), years=st.integers(1, 2), seed=st.integers(0, 2**31))
-def test_extreme_registries_and_population_files_give_finite_outputs(tmp_path_factory, rows, zero_people, big, years, seed):
+def test_extreme_registries_and_population_files_give_finite_outputs(tmp_path_factory, rows, zero_people, big, years, seed, small_scenario):
     folder = tmp_path_factory.mktemp("inputs")
     population = {line.split(",")[0]: int(line.split(",")[1])
                   for line in (DATA / "pop_mukdahan.csv").read_text().splitlines()[1:]}
@@ -232,7 +213,7 @@ def test_extreme_registries_and_population_files_give_finite_outputs(tmp_path_fa
     pop_file = write_csv(folder / "population.csv",
                          [{"subdistrict_code": c, "population": n} for c, n in population.items()])
     registry = write_csv(folder / "registry.csv", rows)
-    s = scenario(years=years, seed=seed, inputs={"population": pop_file, "fund_registry": registry})
+    s = small_scenario(years=years, seed=seed, inputs={"population": pop_file, "fund_registry": registry})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = simulate(s, 0)
@@ -242,11 +223,11 @@ def test_extreme_registries_and_population_files_give_finite_outputs(tmp_path_fa
         assert funds.loc[row["subdistrict_code"], "founded_year"] == row["founded_year"]
 
 
-def test_reserves_near_the_largest_allowed_stay_exact_and_positive(tmp_path):
+def test_reserves_near_the_largest_allowed_stay_exact_and_positive(tmp_path, small_scenario):
     """1e10 THB of reserves in each of a few funds: money is int64 satang, far from wrapping."""
     rows = [{"subdistrict_code": c, "founded_year": 2000, "members": 500, "reserves_thb": 1e10}
             for c in MUKDAHAN[:3]]
-    s = scenario(years=2, inputs={"fund_registry": write_csv(tmp_path / "r.csv", rows)})
+    s = small_scenario(years=2, inputs={"fund_registry": write_csv(tmp_path / "r.csv", rows)})
     result = simulate(s, 0)
     assert_finite_and_non_negative(result)
     funds = result.fund_years.set_index(["year", "subdistrict_code"])

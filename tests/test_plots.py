@@ -19,9 +19,8 @@ from matplotlib.image import imread
 from matplotlib.text import Text
 
 import sim.report.fonts as fonts
-from sim.report import labels
 from sim.errors import SimError
-from sim.studies.figures import plot_results_dir
+from sim.report import labels
 from sim.report.plots import (
     ISAN_TILES,
     by_province,
@@ -35,6 +34,7 @@ from sim.report.plots import (
     plot_zone_share_curve,
     save_figure,
 )
+from sim.studies.figures import plot_results_dir
 
 QUICK_REGION = ["49"]
 
@@ -251,8 +251,8 @@ def test_allocation_against_the_rule(tmp_path, quick_scenarios, lang):
 
 
 def test_results_dir_of_a_run_a_comparison_and_a_sweep(tmp_path, quick_scenarios, quick_comparison):
-    from sim.model.engine import run_scenario
     from sim.experiments import Levels, Sweep
+    from sim.model.engine import run_scenario
     from sim.report.outputs import write_result
 
     run_dir = tmp_path / "run"

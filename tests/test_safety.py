@@ -17,7 +17,6 @@ import os
 import re
 from pathlib import Path
 
-import numba
 import pytest
 from openpyxl import load_workbook
 
@@ -29,14 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SIM = ROOT / "sim"
 DATA = Path(__file__).resolve().parent / "data"
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_numba_thread():
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
 
 
 # --- 1. no code from data ------------------------------------------------------------------

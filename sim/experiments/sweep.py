@@ -13,7 +13,6 @@ import os
 import pickle
 import sys
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
@@ -43,15 +42,10 @@ from sim.experiments.results import Results, load_results
 from sim.experiments.runs import ModelFn, RunSpec, iter_runs, replicate_seed
 from sim.experiments.sweepfile import KNOWN_OUTPUTS, read_sweep_file
 from sim.experiments.worker import DEFAULT_MODEL, model_ref, resolve_model
+from sim.inputs.scenario import locate_scenario
+from sim.inputs.tomlfile import read_toml
 
 Validator = Callable[[dict[str, Any], str], None]
-
-
-def _read_scenario_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is fine, as in scenarios
-    except (OSError, ValueError, RecursionError) as err:  # ValueError: not UTF-8, not TOML, huge int
-        raise SimError(f"cannot read the base scenario: {err}", path=str(path)) from None
 
 
 def _seed_of(data: dict[str, Any]) -> int | None:
@@ -71,7 +65,7 @@ def _scenario_info(base: Path | dict[str, Any]) -> tuple[str, int | None, str | 
         name = base.get("name") if isinstance(base.get("name"), str) else "base"
         return name, _seed_of(base), None
     digest = hashlib.sha256()
-    data = _read_scenario_toml(base)
+    data = read_toml(base, "scenario file").data
     name = data.get("name") if isinstance(data.get("name"), str) else base.stem
     seed: int | None = None
     path, seen = base, set()
@@ -83,12 +77,13 @@ def _scenario_info(base: Path | dict[str, Any]) -> tuple[str, int | None, str | 
         if not isinstance(parent, str):
             break
         try:
-            path = (path.parent / parent).resolve()
-        except (RuntimeError, OSError):  # a symlink loop: the engine reports it with its place
+            found, _ = locate_scenario(parent, path.parent)  # as the engine resolves it
+        except SimError:  # a symlink loop: the engine reports it with its place
             break
-        if path in seen or not path.is_file():
+        if found is None or found in seen or not found.is_file():
             break  # the engine reports broken chains with their context
-        data = _read_scenario_toml(path)
+        path = found
+        data = read_toml(path, "scenario file").data
     return name, seed, digest.hexdigest()
 
 

@@ -7,7 +7,6 @@ replicate overnight. Unknown keys get a "did you mean" from the valid ones.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,8 @@ from sim.experiments.designs import (
     Parameter,
     Range,
 )
+from sim.inputs.scenario import locate_scenario, places_looked
+from sim.inputs.tomlfile import read_toml
 
 KNOWN_OUTPUTS = ("summary", "fund_years", "unit_years")
 TOP_KEYS = ("name", "description", "base", "replicates", "seed", "outputs", "design", "parameters")
@@ -110,42 +111,15 @@ class _Reader:
         return value
 
 
-def _read_toml(source: Path, file: str) -> dict[str, Any]:
-    """Parse the file (UTF-8, with or without BOM); every way it can fail is one SimError."""
-    if source.is_dir():
-        raise SimError("is a directory, not a sweep file", path=file)
-    try:
-        raw = source.read_bytes()
-    except FileNotFoundError:
-        raise SimError("sweep file not found", path=file) from None
-    except OSError as err:
-        raise SimError(f"cannot read the sweep file ({err.strerror or err})", path=file) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise SimError(
-            f"line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8",
-            path=file,
-        ) from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise SimError(f"not valid TOML: {err}", path=file) from None
-    except ValueError:  # tomllib refuses whole numbers of more than 4300 digits
-        raise SimError("not valid TOML: a number is too long (more than 4300 digits)", path=file) from None
-    except RecursionError:
-        raise SimError("not valid TOML: arrays or tables are nested too deeply", path=file) from None
-
-
 def read_sweep_file(path: str | Path) -> dict[str, Any]:
     """Parse and check a sweep file; returns the keyword arguments of `Sweep`.
 
-    The base scenario path is resolved relative to the sweep file and must exist.
+    The base scenario is a path relative to the sweep file or a shipped scenario's name
+    (:func:`sim.inputs.scenario.locate_scenario`) and must exist.
     """
     file = str(path)
     source = Path(path)
-    data = _read_toml(source, file)
+    data = read_toml(source, "sweep file", file).data
 
     r = _Reader(file)
     r.check_keys(data, TOP_KEYS, "")
@@ -158,17 +132,14 @@ def read_sweep_file(path: str | Path) -> dict[str, Any]:
         "base",
         "",
         (str,),
-        'the base scenario, e.g. base = "../scenarios/x.toml"',
+        'the base scenario: a shipped name or a file, e.g. base = "zone_all_2023"',
         required=True,
     )
-    try:
-        base = (source.parent / base_text).resolve()
-    except (RuntimeError, OSError) as err:  # a symlink loop (RuntimeError before Python 3.13)
-        raise r.error("base", f"cannot follow {base_text!r}: {err}") from None
+    base, looked = locate_scenario(base_text, source.resolve().parent, origin=file, where="base")
+    if base is None:
+        raise r.error("base", f"base scenario not found: {places_looked(base_text, looked)}")
     if base.is_dir():
         raise r.error("base", f"is a directory, not a scenario file: {base}")
-    if not base.is_file():
-        raise r.error("base", f"base scenario not found: {base}")
     replicates = r.integer(data, "replicates", default=1, minimum=1, maximum=MAX_REPLICATES)
     seed = r.integer(data, "seed", default=None, minimum=0, maximum=MAX_SEED)
 

@@ -18,7 +18,6 @@ import dataclasses
 import numbers
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -35,6 +34,7 @@ from sim.inputs.parameters import (
     flatten_overrides,
     format_value,
 )
+from sim.inputs.tomlfile import read_toml, scan_keys
 
 __all__ = [
     "INPUT_KEYS",
@@ -43,6 +43,7 @@ __all__ = [
     "check_run_argument",
     "find_scenario",
     "load_scenario",
+    "locate_scenario",
     "scenario_from_dict",
 ]
 
@@ -195,130 +196,16 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
-_KEY_PART = r'(?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\')'
-_KEY = re.compile(rf"^\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=(.*)$")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
-
-
-def _dotted(key: str) -> str:
-    return ".".join(p.strip("\"'") for p in re.findall(_KEY_PART, key))
-
-
-def _scan_keys(text: str) -> tuple[dict[str, int], list[tuple[str, int, int]]]:
-    """Line of each dotted key and table header, and those set twice (key, line, first line).
-
-    Table headers are reported as ``[run]`` in the duplicates.
-
-    A light line scanner, only for pointing messages at a line; values spanning several lines
-    (arrays, multi-line strings) are skipped.
-    """
-    lines: dict[str, int] = {}
-    duplicates: list[tuple[str, int, int]] = []
-    table = ""
-    depth = 0
-    in_string: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if in_string:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
-            continue
-        if depth > 0:
-            depth += _bracket_depth(line)
-            continue
-        header = _HEADER.match(line)
-        match = _KEY.match(line) if header is None else None
-        if header:
-            key = _dotted(header.group(1))
-            table = key
-        elif match:
-            key = f"{table}.{_dotted(match.group(1))}" if table else _dotted(match.group(1))
-            rest = match.group(2)
-            for quote in ('"""', "'''"):
-                if rest.count(quote) % 2 == 1:
-                    in_string = quote
-            if in_string is None:
-                depth = max(_bracket_depth(rest), 0)
-        else:
-            continue
-        if key in lines:
-            duplicates.append((f"[{key}]" if header else key, number, lines[key]))
-        else:
-            lines[key] = number
-    return lines, duplicates
-
-
-def _bracket_depth(text: str) -> int:
-    code = _STRING.sub("", text).split("#", 1)[0]
-    return code.count("[") - code.count("]") + code.count("{") - code.count("}")
-
-
-def _toml_error(err: tomllib.TOMLDecodeError, text: str) -> str:
-    """tomllib's message in plain words, with the line, and the key for duplicates."""
-    message = str(err)
-    where = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    base = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
-    if base.startswith(("Cannot overwrite", "Cannot declare", "Cannot mutate")):
-        _, duplicates = _scan_keys(text)
-        if duplicates:
-            key, line, first = duplicates[0]
-            what = "table" if key.startswith("[") else "key"
-            return f"line {line}: duplicate {what} {key} (already set at line {first})"
-        place = f"line {where.group(1)}: " if where else ""
-        return f"{place}a key or table is defined twice ({base})"
-    if where:
-        return f"line {where.group(1)}, column {where.group(2)}: invalid TOML: {base}"
-    return f"invalid TOML at the end of the file: {base}"
-
-
-def _toml_limit_error(err: BaseException, text: str) -> str:
-    """The message for a TOML text past tomllib's limits (not a TOMLDecodeError).
-
-    A whole number of more than 4300 digits raises ValueError (Python's int-from-text limit);
-    arrays or inline tables nested hundreds deep raise RecursionError.
-    """
-    if isinstance(err, RecursionError):
-        rows = text.splitlines() or [""]
-        deepest = max(range(len(rows)), key=lambda i: rows[i].count("[") + rows[i].count("{"))
-        return f"line {deepest + 1}: invalid TOML: arrays or tables are nested too deeply"
-    long = re.search(r"\d[\d_]{4299,}", text)
-    if long is None:
-        return f"invalid TOML: {' '.join(str(err).split())}"
-    line = text.count("\n", 0, long.start()) + 1
-    return f"line {line}: invalid TOML: a number is too long (more than 4300 digits)"
-
-
 def _read_toml(path: Path, display: str) -> tuple[dict[str, Any], str]:
-    """Parse one scenario file; every way it can fail becomes a one-line SimError."""
-    if not path.exists():
-        raise SimError("no such file", path=display)
-    if path.is_dir():
-        raise SimError("is a directory, not a scenario file", path=display)
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise SimError(f"cannot read the file ({err.strerror})", path=display) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise SimError(
-            f"line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); save the file as UTF-8",
-            path=display,
-        ) from None
-    if not text.strip():
+    """Parse one scenario file (:func:`sim.inputs.tomlfile.read_toml`); an empty one is an error."""
+    parsed = read_toml(path, "scenario file", display)
+    if not parsed.text.strip():
         raise SimError(
             "empty file: a scenario needs at least a name, extends or a [run] table", path=display
         )
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise SimError(_toml_error(err, text), path=display) from None
-    except (ValueError, RecursionError) as err:  # tomllib's limits: huge integers, deep nesting
-        raise SimError(_toml_limit_error(err, text), path=display) from None
-    if not data:
+    if not parsed.data:
         raise SimError("the file sets nothing (only comments)", path=display)
-    return data, text
+    return parsed.data, parsed.text
 
 
 # ------------------------------------------------------------------------- checking values
@@ -423,6 +310,46 @@ def _resolved(path: Path, origin: str, where: str) -> Path:
         raise SimError(f'cannot follow "{path}": {err}', path=origin, where=where) from None
 
 
+def locate_scenario(
+    reference: str, folder: Path, *, origin: str | None = None, where: str | None = None
+) -> tuple[Path | None, list[Path]]:
+    """The file a scenario reference in a file names (``extends = …``, a sweep's ``base = …``).
+
+    A path next to the file first (as written, then with ``.toml`` added), then a shipped
+    scenario of that name (``scenarios/NAME.toml``), so that a copied scenario which extends
+    ``"baseline.toml"`` keeps working in any folder. Returns the file (None when there is none)
+    and every place looked, in order, for the message.
+    """
+    given = Path(reference).expanduser()
+    near = _resolved(folder / given, origin, where)  # type: ignore[arg-type]
+    looked = [near]
+    if near.exists():
+        return near, looked
+    if not given.suffix:
+        looked.append(near.with_name(near.name + ".toml"))
+        if looked[-1].is_file():
+            return looked[-1], looked
+    if len(given.parts) == 1:
+        shipped = (REPO_SCENARIOS / f"{given.stem}.toml").resolve()
+        if given.suffix in ("", ".toml") and shipped not in looked:
+            looked.append(shipped)
+            if shipped.is_file():
+                return shipped, looked
+    return None, looked
+
+
+def places_looked(reference: str, looked: list[Path]) -> str:
+    """'looked for A and B and for a shipped scenario C' (with a close shipped name, if any)."""
+    shipped = [p for p in looked if p.parent == REPO_SCENARIOS.resolve()]
+    near = [str(p) for p in looked if p not in shipped]
+    text = f"looked for {' and '.join(near)}"
+    if shipped:
+        text += f" and for a shipped scenario {shipped[0]}"
+        names = sorted(p.stem for p in REPO_SCENARIOS.glob("*.toml"))
+        text += _hint(Path(reference).stem, names)
+    return text
+
+
 def check_run_argument(key: str, value: Any, flag: str) -> Any:
     """A command-line value for a [run] field (``--years``, ``--seed``, ``--replicates``),
     checked like the file's value and reported under the flag's name."""
@@ -512,7 +439,7 @@ def _empty_tables(data: Mapping[str, Any], prefix: str = "") -> list[str]:
 def _parse_layer(data: Mapping[str, Any], origin: str, base_dir: Path, text: str | None) -> _Layer:
     """Check every key of one file against the reserved keys, [run], [inputs] and parameters."""
     params = default_parameters()
-    lines = _scan_keys(text)[0] if text else {}
+    lines = scan_keys(text)[0] if text else {}
     layer = _Layer(origin=origin, lines=lines)
     tables: dict[str, Any] = {}
     for key, value in data.items():
@@ -625,24 +552,20 @@ def _resolve(
     chain: list[Path] = [path.resolve()] if path is not None else []
     current, current_dir = first, base_dir
     while current.extends is not None:
-        target = _resolved(
-            current_dir / Path(current.extends).expanduser(),
-            current.origin,
-            _place("extends", current.lines),
+        extends_where = _place("extends", current.lines)
+        found, looked = locate_scenario(
+            current.extends, current_dir, origin=current.origin, where=extends_where
         )
+        target = found if found is not None else looked[0]
         start = chain[0].parent if path is not None else base_dir
         names = [os.path.relpath(p, start) for p in [*chain, target]]
         if path is None:
             names.insert(0, origin)
         if target in chain:
             raise SimError("extends cycle: " + " -> ".join(names), path=origin)
-        extends_where = _place("extends", current.lines)
-        if not target.exists():
-            hint = ""
-            if not target.suffix and target.with_suffix(".toml").is_file():
-                hint = f'; did you mean "{current.extends}.toml"?'
+        if found is None:
             raise SimError(
-                f'"{current.extends}" not found (looked for {target}){hint}; '
+                f'"{current.extends}" not found: {places_looked(current.extends, looked)}; '
                 f"extends chain: {' -> '.join(names)}",
                 path=current.origin,
                 where=extends_where,

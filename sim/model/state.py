@@ -18,6 +18,7 @@ from scipy import special, stats
 from sim.inputs.parameters import ParameterSet
 from sim.model.benefits import N_AGE, N_TENURE, TENURE_WIDTH_YEARS
 from sim.model.rng import Process, uniforms
+from sim.world.population import largest_remainder_rows
 
 # status codes
 NO_FUND, STRONG, NORMAL, WEAK, DORMANT = 0, 1, 2, 3, 4
@@ -89,16 +90,12 @@ class FundState:
 
 
 def largest_remainder(weights: np.ndarray, totals: np.ndarray) -> np.ndarray:
-    """Integer split of `totals` (per row) in proportion to `weights` (rows), exact sums."""
-    weights = np.asarray(weights, float)
-    w = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-300)
-    raw = w * np.asarray(totals, float)[:, None]
-    base = np.floor(raw).astype(np.int64)
-    short = np.asarray(totals, np.int64) - base.sum(axis=1)
-    order = np.argsort(-(raw - base), axis=1, kind="stable")
-    ranks = np.argsort(order, axis=1, kind="stable")
-    base += (ranks < short[:, None]).astype(np.int64)
-    return base
+    """Integer split of `totals` (per row) in proportion to `weights` (rows), exact sums.
+
+    The world's rounding (:func:`sim.world.population.largest_remainder_rows`) with the
+    engine's rule for a row of zero weights: one unit to each of its first columns.
+    """
+    return largest_remainder_rows(weights, totals, zero_rows="first")
 
 
 def tenure_band(years: np.ndarray) -> np.ndarray:

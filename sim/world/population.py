@@ -198,12 +198,31 @@ def largest_remainder(weights: Sequence[float] | np.ndarray, total: int) -> np.n
     return parts
 
 
-def largest_remainder_rows(shares: np.ndarray, totals: np.ndarray) -> np.ndarray:
-    """Row-wise :func:`largest_remainder`: split each ``totals[i]`` by ``shares[i]`` (rows sum to 1)."""
+def largest_remainder_rows(
+    shares: np.ndarray, totals: np.ndarray, *, zero_rows: str = "refuse"
+) -> np.ndarray:
+    """Row-wise :func:`largest_remainder`: split each ``totals[i]`` by ``shares[i]``.
+
+    The one largest-remainder rounding of the package (population by age here, members and
+    founders in :mod:`sim.model.state` and :mod:`sim.model.yearly`). ``shares`` are weights
+    >= 0 per row, in any scale. A row of zero weights with a positive total has no quota:
+    ``zero_rows="refuse"`` raises ValueError; ``zero_rows="first"`` gives one unit to each of
+    the first ``totals[i]`` columns, the engine's rule since 0.1 (such rows then sum to
+    ``min(totals[i], columns)``).
+    """
+    if zero_rows not in ("refuse", "first"):
+        raise ValueError(f"zero_rows must be 'refuse' or 'first', got {zero_rows!r}")
     shares = np.asarray(shares, dtype=float)
     totals = np.asarray(totals, dtype=np.int64)
-    shares = shares / shares.max(axis=1, keepdims=True)
-    shares = shares / shares.sum(axis=1, keepdims=True)
+    largest = shares.max(axis=1, keepdims=True) if shares.shape[1] else np.zeros((len(shares), 1))
+    empty = largest[:, 0] <= 0
+    if zero_rows == "refuse" and (totals[empty] > 0).any():
+        raise ValueError("largest_remainder_rows: a row of zero weights has a positive total")
+    largest[empty] = 1.0  # their quota is 0: the rule above falls out of the ranking below
+    shares = shares / largest
+    sums = shares.sum(axis=1, keepdims=True)
+    sums[empty] = 1.0
+    shares = shares / sums
     quota = shares * totals[:, None]
     parts = np.floor(quota).astype(np.int64)
     left = totals - parts.sum(axis=1)

@@ -1,8 +1,9 @@
 """Calibration: targets fixed and sourced, the loss, the committed fit reproduced, the hold-out.
 
-The committed results (results/calibration, written by `welfare-sim calibrate`) are checked
-against themselves and against a fresh run: whatever the fit reached, the tests assert exactly
-what the committed residual table says, so a target outside its band cannot be hidden.
+The committed results (results/calibration, written by `welfare-sim calibrate`) are part of the
+repository: their tables are recomputed from the committed trajectories and checked against a
+fresh run of the defaults; whatever the fit reached, the tests assert exactly what the residual
+table says, so a target outside its band cannot be hidden. A missing file fails, never skips.
 """
 
 from __future__ import annotations
@@ -36,8 +37,13 @@ TARGETS, HOLDOUT = load_targets()
 BY_NAME = {t.name: t for t in TARGETS}
 RATIOS = ("members_per_fund", "money_per_member_thb")
 
-needs_committed = pytest.mark.skipif(not (COMMITTED / "calibration.json").is_file(),
-                                     reason="no committed calibration (run welfare-sim calibrate)")
+
+
+def committed(name: str) -> Path:
+    """A file of the committed calibration; its absence fails (it is part of the repository)."""
+    path = COMMITTED / name
+    assert path.is_file(), f"{path} is missing: the calibration is committed (welfare-sim calibrate writes it)"
+    return path
 
 
 # ---------------------------------------------------------------------------- the targets
@@ -104,11 +110,32 @@ def test_scaled_residual_is_asymmetric_log_and_infinite_for_nothing():
 
 
 def test_loss_is_minimal_at_the_record():
-    rng = np.random.default_rng(7)
+    """The record is the loss's one minimum: moving any target away from its recorded value,
+    either way, raises the loss, more the further it goes; a numerical search from random
+    starts comes back to the record."""
+    from scipy.optimize import minimize
+
     exact = {t.name: t.value for t in TARGETS}
-    for _ in range(200):
-        moved = {k: v * math.exp(rng.normal(0, 0.2)) for k, v in exact.items()}
-        assert loss(moved, TARGETS) > 0.0
+    assert loss(exact, TARGETS) == 0.0
+    in_loss = [t for t in TARGETS if t.in_loss]
+    for t in in_loss:
+        for direction in (-1, 1):
+            path = [loss({**exact, t.name: t.value * math.exp(direction * step)}, TARGETS)
+                    for step in (0.01, 0.05, 0.2, 1.0)]
+            assert 0.0 < path[0] < path[1] < path[2] < path[3], (t.name, direction, path)
+
+    def at(logs: np.ndarray) -> float:
+        return loss({**exact, **{t.name: t.value * math.exp(x) for t, x in zip(in_loss, logs, strict=True)}},
+                    TARGETS)
+
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        start = rng.normal(0.0, 0.5, len(in_loss))
+        assert at(start) > 0.0
+        best = minimize(at, start, method="Nelder-Mead",
+                        options={"xatol": 1e-8, "fatol": 1e-14, "maxiter": 20_000, "maxfev": 20_000})
+        assert best.fun == pytest.approx(0.0, abs=1e-8)
+        np.testing.assert_allclose(best.x, 0.0, atol=1e-3)  # back at the recorded values
 
 
 def test_holdout_verdict_follows_the_numbers():
@@ -126,10 +153,26 @@ def test_holdout_verdict_follows_the_numbers():
 # ---------------------------------------------------------------- the committed calibration
 
 
-@needs_committed
 def test_committed_residual_table_says_what_its_numbers_say():
-    res = pd.read_csv(COMMITTED / "residuals.csv")
-    summary = json.loads((COMMITTED / "calibration.json").read_text())
+    """The committed residual tables are what the code computes from the committed
+    trajectories (the fitted defaults' replicates, and the start), and the summary's numbers
+    are those of the recomputed tables."""
+    res = pd.read_csv(committed("residuals.csv"))
+    summary = json.loads(committed("calibration.json").read_text())
+    traj = pd.read_csv(committed("trajectory.csv"))
+    for run, name, total in (("fitted", "residuals.csv", "loss_check"),
+                             ("start", "residuals_start.csv", "loss_start_check")):
+        runs = [g for _, g in traj[traj["run"] == run].groupby("replicate")]
+        assert runs, f"trajectory.csv has no {run} run"
+        if run == "fitted":
+            assert len(runs) == summary["config"]["check_replicates"]
+        fresh = residual_table(runs, TARGETS)
+        table = pd.read_csv(committed(name))
+        assert list(table["target"]) == list(fresh["target"]), name
+        np.testing.assert_allclose(table["simulated"], fresh["simulated"], rtol=1e-12, err_msg=name)
+        assert (table["inside"] == fresh["inside"]).all(), name
+        np.testing.assert_allclose(table["loss_term"], fresh["loss_term"], rtol=1e-9, atol=1e-12, err_msg=name)
+        assert summary[total] == pytest.approx(loss(fresh.set_index("target")["simulated"].to_dict(), TARGETS))
     assert list(res["target"]) == [t.name for t in TARGETS]  # the same targets, none dropped
     for r in res.itertuples():
         t = BY_NAME[r.target]
@@ -143,23 +186,21 @@ def test_committed_residual_table_says_what_its_numbers_say():
     assert summary["config"]["check_national"] and summary["config"]["check_replicates"] >= 2
 
 
-@needs_committed
 def test_committed_holdout_is_computed_and_its_verdict_matches():
-    hold = pd.read_csv(COMMITTED / "holdout.csv").iloc[0]
-    summary = json.loads((COMMITTED / "calibration.json").read_text())["holdout"]
+    hold = pd.read_csv(committed("holdout.csv")).iloc[0]
+    summary = json.loads(committed("calibration.json").read_text())["holdout"]
     assert hold["name"] == HOLDOUT.name and hold["at_least"] == HOLDOUT.at_least
     assert 0 < hold["simulated_funds"] <= HOLDOUT.subdistricts
     assert hold["simulated_min"] <= hold["simulated_funds"] <= hold["simulated_max"]
     assert bool(hold["passed"]) == (hold["simulated_funds"] >= HOLDOUT.at_least)
     assert summary["passed"] == bool(hold["passed"])
-    traj = pd.read_csv(COMMITTED / "trajectory.csv")
+    traj = pd.read_csv(committed("trajectory.csv"))
     fitted = [g for _, g in traj[traj["run"] == "fitted"].groupby("replicate")]
     assert holdout_check(fitted, HOLDOUT)["simulated_funds"] == pytest.approx(hold["simulated_funds"])
 
 
-@needs_committed
 def test_fitted_defaults_are_marked_in_the_parameter_file():
-    fitted = pd.read_csv(COMMITTED / "fitted_parameters.csv")
+    fitted = pd.read_csv(committed("fitted_parameters.csv"))
     params = default_parameters()
     model = fitted[fitted["kind"] == "model default"]
     assert set(model["parameter"]) == {p.path for p in FIT_PARAMETERS if not p.history_only}
@@ -173,13 +214,12 @@ def test_fitted_defaults_are_marked_in_the_parameter_file():
     assert others == set(model["parameter"])  # nothing else claims to be fitted
 
 
-@needs_committed
 @pytest.mark.timeout(120)
 def test_calibrated_defaults_reproduce_the_committed_search_residuals():
     """The parameter file's defaults (and the committed set-up budget) give, on the search
     sample and its replicate, the residuals committed, inside or outside exactly as committed."""
-    summary = json.loads((COMMITTED / "calibration.json").read_text())
-    committed = pd.read_csv(COMMITTED / "residuals_search_sample.csv").set_index("target")
+    summary = json.loads(committed("calibration.json").read_text())
+    search = pd.read_csv(committed("residuals_search_sample.csv")).set_index("target")
     c = summary["config"]
     cfg = CalibrationConfig(sample_every=c["sample_every"], years=c["years"],
                             provinces=tuple(c["provinces"]) if c["provinces"] else None)
@@ -191,8 +231,8 @@ def test_calibrated_defaults_reproduce_the_committed_search_residuals():
     fresh = residual_table(trajs, TARGETS).set_index("target")
     # the same numbers (1% leaves room for summation order, not for a changed model: a change of
     # the engine that moves these is a reason to re-run `welfare-sim calibrate`)
-    np.testing.assert_allclose(fresh["simulated"], committed.loc[fresh.index, "simulated"], rtol=0.01)
-    assert (fresh["inside"] == committed.loc[fresh.index, "inside"]).all()
+    np.testing.assert_allclose(fresh["simulated"], search.loc[fresh.index, "simulated"], rtol=0.01)
+    assert (fresh["inside"] == search.loc[fresh.index, "inside"]).all()
     assert loss(fresh["simulated"].to_dict(), TARGETS) == pytest.approx(summary["loss_search"], rel=0.05)
 
 

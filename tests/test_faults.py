@@ -262,25 +262,87 @@ def test_a_full_or_read_only_disk_midway_is_one_line_and_keeps_finished_runs(
     assert_same(tables(out), reference)
 
 
-def test_a_read_only_folder_for_real(project, tmp_path, capsys):
-    """Permission bits, where they are enforced (not for root: see the test above)."""
-    if os.geteuid() == 0:
-        pytest.skip(
-            "running as root: permission bits are not enforced, so a chmod 0o500 folder stays "
-            "writable; the read-only case is covered by simulating EROFS (test above) and by a "
-            "path under a file (tests/test_bad_inputs.py::run_out_under_a_file)"
-        )
+def read_only(folder: Path, monkeypatch) -> None:
+    """Make `folder` refuse writes as a chmod 0o500 folder does for a normal user.
+
+    Root ignores permission bits, so under root (as in CI containers) the refusal is made
+    where Python asks the kernel: creating, opening for writing, replacing, renaming or
+    removing anything inside `folder` raises PermissionError(EACCES) with the kernel's words.
+    """
+    import builtins
+    import io
+
+    folder = folder.resolve()
+
+    def inside(path) -> bool:
+        if isinstance(path, int):
+            return False
+        target = Path(os.fsdecode(path)).resolve()
+        return target == folder or folder in target.parents
+
+    def deny(path):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(path))
+
+    real_open, real_os_open = builtins.open, os.open
+
+    def open_(file, mode="r", *args, **kwargs):
+        if any(c in mode for c in "wax+") and inside(file):
+            deny(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and inside(path):
+            deny(path)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", open_)
+    monkeypatch.setattr(io, "open", open_)
+    monkeypatch.setattr(os, "open", os_open)
+    def refusing(real):
+        def refuse(path, *args, **kwargs):
+            if inside(path):
+                deny(path)
+            return real(path, *args, **kwargs)
+        return refuse
+
+    def refusing_moves(real):
+        def refuse(src, dst, *args, **kwargs):
+            if inside(src) or inside(dst):
+                deny(dst)
+            return real(src, dst, *args, **kwargs)
+        return refuse
+
+    for name in ("mkdir", "unlink", "remove", "rmdir"):
+        monkeypatch.setattr(os, name, refusing(getattr(os, name)))
+    for name in ("replace", "rename"):
+        monkeypatch.setattr(os, name, refusing_moves(getattr(os, name)))
+
+
+def test_a_read_only_folder_for_real(project, tmp_path, capsys, monkeypatch):
+    """A folder the user may not write to: `sweep` and `run` say so in one line and write
+    nothing. Permission bits where they are enforced; as root, the same refusal simulated
+    (`read_only`)."""
     out = tmp_path / "out"
     out.mkdir()
-    out.chmod(0o500)
+    (out / "kept.txt").write_text("already here")
+    if os.geteuid() == 0:
+        read_only(out, monkeypatch)
+    else:
+        out.chmod(0o500)
     try:
         assert main(["sweep", str(project / "sweep.toml"), "--out", str(out), "--workers", "1"]) == 1
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and err.startswith(f"error: {out}: cannot write the sweep folder")
+        assert err.count("\n") == 1 and err.startswith(f"error: {out}: cannot write the sweep folder"), err
+        assert "Permission denied" in err
         assert main(["run", str(project / "base.toml"), "--out", str(out / "run")]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Permission denied" in err and "Traceback" not in err, err
+        assert main(["run", str(project / "base.toml"), "--out", str(out)]) == 1
         assert "Permission denied" in capsys.readouterr().err
     finally:
+        monkeypatch.undo()
         out.chmod(0o700)
+    assert sorted(p.name for p in out.iterdir()) == ["kept.txt"]  # nothing written, nothing removed
 
 
 @pytest.mark.timeout(120)

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from sim.cli import main
 from sim.errors import SimError
 from sim.inputs.parameters import default_parameters
-from sim.model.engine import simulate
+from sim.model.engine import Simulation, simulate
 
 DATA = Path(__file__).resolve().parent / "data"
 DEFS = default_parameters().definitions
@@ -121,18 +121,47 @@ def test_lp_policy_outputs_are_finite_and_non_negative(values, small_scenario):
 # --- budgets of zero and of 100 times the default, for every policy ------------------------
 
 
+def yearly_allocations(scenario) -> tuple[list[dict], object]:
+    """Step the engine as `simulate` does, keeping each year's budget, caps and decision."""
+    sim = Simulation(scenario, 0)
+    years = []
+    while sim.year < sim.end:
+        ctx = sim.prepare_year()
+        money = sim.decide(ctx)
+        years.append({"year": ctx.year, "budget": float(ctx.budget_thb), "money": np.asarray(money, float).copy(),
+                      "cap": ctx.units.table["cap_thb"].to_numpy(float)})
+        sim.run_year(ctx, money)
+    return years, sim.result()
+
+
 @pytest.mark.parametrize("kind", ["rule", "zone_share", "lp"])
 @pytest.mark.parametrize("budget", [0.0, 100 * DEFAULT_BUDGET])
 def test_budgets_of_zero_and_100x_run_to_the_end(kind, budget, small_scenario):
+    """Every policy spends the budget, no more; the LP (which need not spend it all) leaves
+    money over only when every unit it funds is at its cap — nothing could use another baht."""
     s = small_scenario(years=2, **{"policy.kind": kind, "budget.development_thb_per_year": budget})
-    result = simulate(s, 0)
+    years, result = yearly_allocations(s)
     assert_finite_and_non_negative(result)
     assert sorted(result.summary["year"]) == [2023, 2024]  # to the end
     units = result.unit_years
-    assert units["allocation_thb"].sum() == pytest.approx(2 * budget, rel=1e-9, abs=1e-6) or kind == "lp"
-    assert units["allocation_thb"].sum() <= 2 * budget * (1 + 1e-9) + 1e-6
+    for y in years:
+        money, spent = y["money"], float(y["money"].sum())
+        assert y["budget"] == pytest.approx(budget)
+        assert spent <= budget * (1 + 1e-9) + 1e-6, y["year"]
+        assert units.loc[units["year"] == y["year"], "allocation_thb"].sum() == pytest.approx(spent, rel=1e-12, abs=1e-6)
+        if kind != "lp" or spent == pytest.approx(budget, rel=1e-9, abs=1e-6):
+            assert spent == pytest.approx(budget, rel=1e-9, abs=1e-6), (kind, y["year"], spent)
+            continue
+        funded = money > 0
+        assert funded.any(), f"{y['year']}: the LP left the whole budget unspent"
+        below = funded & (money < y["cap"] * (1 - 1e-9) - 1e-6)
+        assert not below.any(), (
+            f"{y['year']}: {budget - spent:,.0f} THB left over while {int(below.sum())} funded unit(s) "
+            f"are below their cap")
     if budget == 0:
         assert (units["effort_thb"] == 0).all()
+    if kind == "lp" and budget > 0:
+        assert years[0]["money"].sum() < budget  # 100x the default is more than the caps take
 
 
 @pytest.mark.parametrize("budget", [str(100 * DEFAULT_BUDGET), "1e10"])

@@ -7,6 +7,7 @@ sweep machinery actually write.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -356,10 +357,49 @@ def test_missing_thai_font_warns_and_falls_back_to_english(monkeypatch, tmp_path
     assert_not_blank(write_png(fig, tmp_path, "fallback"))
 
 
-def test_english_figures_do_not_warn():
+def render(fig) -> None:
+    """Draw the figure as PNG and SVG in memory: glyphs are looked up only when text is drawn."""
+    for fmt in ("png", "svg"):
+        fig.savefig(io.BytesIO(), format=fmt)
+
+
+def sobol_indices() -> pd.DataFrame:
+    return pd.DataFrame({
+        "metric": "people_protected", "year": 2027, "parameter": ["policy.zone_share"] * 2,
+        "index": ["S1", "ST"], "value": [0.5, 0.6], "conf": [0.1, 0.1], "reliable": [True, True],
+        "note": ["", ""],
+    })
+
+
+ENGLISH_FIGURES = {
+    "fan": lambda: plot_fan(synthetic_summary(), "coverage", lang="en"),
+    "fan_by_status": lambda: plot_fan(synthetic_summary(), "funds_by_status", lang="en"),
+    "differences": lambda: plot_differences(synthetic_differences(synthetic_summary()), "en"),
+    "tile_map": lambda: plot_tile_map({code: 0.1 for code in ISAN_TILES}, "Coverage", metric="coverage"),
+    "zone_share_curve": lambda: plot_zone_share_curve(synthetic_sweep(), "people_protected", lang="en"),
+    "heatmap": lambda: plot_heatmap(synthetic_sweep(), "policy.zone_share", "targeting.noise.zone", "coverage"),
+    "sobol": lambda: plot_sobol(sobol_indices(), lang="en"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENGLISH_FIGURES))
+def test_english_figures_do_not_warn(name):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        plot_fan(synthetic_summary(), "coverage", lang="en")
+        render(ENGLISH_FIGURES[name]())
+
+
+def test_rendering_is_where_a_missing_glyph_warns():
+    """The check above bites: Thai text in a Latin-only font warns when drawn, not before."""
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.text(0.5, 0.5, "ผู้ได้รับความคุ้มครอง", family="DejaVu Sans")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.get_children()  # building the figure draws nothing
+        with pytest.raises(UserWarning, match="missing from font"):
+            render(fig)
 
 
 # --- labels ----------------------------------------------------------------------------------

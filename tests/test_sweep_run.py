@@ -278,13 +278,16 @@ def cli_project(tmp_path):
 
 
 def start_cli(
-    project: Path, out: Path, workers: int, model: str, seconds: str = "0.3"
+    project: Path, out: Path, workers: int, model: str, seconds: str = "0.3", gate: Path | None = None
 ) -> subprocess.Popen:
     env = {
         **os.environ,
         "PYTHONPATH": f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         "TOY_SLOW_SECONDS": seconds,
     }
+    env.pop("TOY_GATE", None)
+    if gate is not None:
+        env["TOY_GATE"] = str(gate)
     return subprocess.Popen(
         [sys.executable, "-c", RUN_CLI, str(project / "sweep.toml"), str(out), str(workers), model],
         env=env,
@@ -295,7 +298,7 @@ def start_cli(
     )
 
 
-def wait_for_runs(out: Path, n: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+def wait_for_runs(out: Path, n: int, proc: subprocess.Popen, timeout: float = 100.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if (out / "runs").is_dir() and len(list((out / "runs").glob("*.parquet"))) >= n:
@@ -314,19 +317,19 @@ def cli_reference(cli_project, tmp_path):
 
 @pytest.mark.timeout(120)
 def test_ctrl_c_keeps_finished_runs_exits_130_and_resumes(cli_project, cli_reference, tmp_path):
+    """Ctrl-C once the first point's four runs are written and the others wait at a gate
+    (`toy_model.gated`): the state is the same however loaded the machine is."""
     out = tmp_path / "out"
-    proc = start_cli(cli_project, out, 2, "toy_model:slow")
-    wait_for_runs(out, 3, proc)
+    proc = start_cli(cli_project, out, 2, "toy_model:gated", gate=tmp_path / "gate")
+    wait_for_runs(out, 4, proc)
     os.killpg(proc.pid, signal.SIGINT)  # like Ctrl-C in a terminal: the whole process group
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     finished = len(list((out / "runs").glob("*.parquet")))
-    assert (
-        f"interrupted: {finished} of 20 runs finished; run the same command again to resume" in err
-    )
-    assert 3 <= finished < 20
+    assert finished == 4
+    assert "interrupted: 4 of 20 runs finished; run the same command again to resume" in err
     assert "Traceback" not in err
-    proc = start_cli(cli_project, out, 2, "toy_model:slow", seconds="0")
+    proc = start_cli(cli_project, out, 2, "toy_model:gated")  # no gate: every run goes through
     stdout, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert f"20 of 20 runs finished ({20 - finished} run now" in stdout

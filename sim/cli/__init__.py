@@ -20,7 +20,7 @@ from sim.errors import SimError
 
 # The order in which `welfare-sim --help` lists them: from inputs to studies.
 COMMANDS = ("params", "validate", "run", "compare", "allocate", "sweep", "answer", "plot", "figures",
-            "calibrate", "sensitivity")
+            "calibrate", "sensitivity", "decide")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -34,8 +34,9 @@ def planning_context(ctx, beliefs: Mapping[str, Any] | None):
 
     Without beliefs (None or empty) the context itself. Otherwise a copy whose parameters are
     the run's own with `beliefs` in place, and whatever the policy derives from parameters
-    recomputed from them: the units' overhead and absorptive capacity, the benefit tables, the
-    join rate and the real value of full effect. Units keep their rows and ids, so money
+    recomputed from them: the units' overhead and absorptive capacity, the benefit tables (when
+    a belief is about benefits or demography, all they read), the join rate and the real value
+    of full effect. Units keep their rows and ids, so money
     decided per row applies to the real units; state, development state (zone capacity),
     budget, funded zones and the random key are the real ones.
     """
@@ -50,7 +51,8 @@ def planning_context(ctx, beliefs: Mapping[str, Any] | None):
         "n_subdistricts"
     ].to_numpy(float)
     units = dataclasses.replace(ctx.units, table=table)
-    tables = benefit_tables(params)
+    touches_benefits = any(path.startswith(("benefits.", "demography.")) for path in beliefs)
+    tables = benefit_tables(params) if touches_benefits else ctx.tables  # tables read only these
     base_join = join_rate(ctx.state, params, np.zeros(ctx.state.n))
     value = real_value(ctx.state, params, tables, base_join)
     return dataclasses.replace(

@@ -123,6 +123,12 @@ SCENARIOS = {
     "lp_optimal": ("LP allocation (closed loop)", "จัดสรรด้วยแบบจำลองเชิงเส้น (LP)"),
     "history_2010": ("National history 2010-2023", "ประวัติทั้งประเทศ พ.ศ. 2553-2566"),
     "__zero_budget__": ("No development budget", "ไม่มีงบประมาณพัฒนา"),
+    # the decision study's policies (scenarios/studies/decide.toml)
+    "zones_s025": ("Every zone, zones get 25%", "ทุกโซน โซนได้ 25%"),
+    "zones_s050": ("Every zone, zones get 50%", "ทุกโซน โซนได้ 50%"),
+    "zones_s075": ("Every zone, zones get 75%", "ทุกโซน โซนได้ 75%"),
+    "zones_s100": ("Every zone, zones get all", "ทุกโซน งบทั้งหมดผ่านโซน"),
+    "fewer_zones": ("Fewer, larger zones", "โซนน้อยลงแต่ใหญ่ขึ้น"),
 }
 
 PARAMETERS = {
@@ -143,9 +149,52 @@ PARAMETERS = {
     "effects.governance_gain": ("Governance gain at full effect", "การพัฒนาระบบบริหารจัดการเต็มที่"),
     "budget.development_thb_per_year": ("Development budget (THB per year)",
                                         "งบประมาณพัฒนา (บาทต่อปี)"),
+    "units.overhead_thb.province": ("Province overhead (THB per year)",
+                                    "ค่าบริหารจัดการกลไกจังหวัด (บาทต่อปี)"),
+    "targeting.noise.region": ("Region's error in seeing need (log-sd)",
+                               "ความคลาดเคลื่อนของภาคในการมองเห็นความต้องการ"),
+    "units.efficiency.region": ("Region efficiency (effort per THB)", "ประสิทธิภาพของภาค"),
+    "units.efficiency.province": ("Province efficiency (effort per THB)", "ประสิทธิภาพของจังหวัด"),
+    "units.zone_capacity.start": ("Starting capacity of a new zone", "ศักยภาพเริ่มต้นของกลไกโซนใหม่"),
+    "units.zone_capacity.decay": ("Loss of zone capacity per unfunded year",
+                                  "การลดลงของศักยภาพกลไกโซนต่อปีที่ไม่ได้รับงบ"),
+    "units.absorptive_thb_per_subdistrict": ("Absorptive capacity (THB per sub-district per year)",
+                                             "ขีดความสามารถในการใช้งบ (บาทต่อตำบลต่อปี)"),
 }
 
 TEXT = {
+    # the decision study (sim/report/plots/decision.py)
+    "regret_title": ("Regret across {n} plausible worlds: the gap to each world's best policy",
+                     "ค่าความเสียดาย (regret) ใน {n} โลกที่เป็นไปได้: ส่วนที่ด้อยกว่านโยบายที่ดีที่สุดของแต่ละโลก"),
+    "regret_axis": ("Regret (% of the best policy's gain over no budget)",
+                    "ค่าความเสียดาย (% ของผลของนโยบายที่ดีที่สุดเทียบกับไม่มีงบพัฒนา)"),
+    "regret_note": ("Box: middle half of the worlds; whiskers: 5th to 95th percentile; diamond: 90th "
+                    "percentile; cross: maximum. Each world draws the uncertain coefficients from their "
+                    "bands; every policy runs on the same random numbers.",
+                    "กล่อง: ครึ่งกลางของโลกที่เป็นไปได้; เส้น: เปอร์เซ็นไทล์ที่ 5 ถึง 95; เพชร: เปอร์เซ็นไทล์ที่ 90; "
+                    "กากบาท: ค่าสูงสุด แต่ละโลกสุ่มค่าสัมประสิทธิ์ที่ไม่แน่นอนจากช่วงที่เป็นไปได้ "
+                    "ทุกนโยบายใช้ตัวเลขสุ่มชุดเดียวกัน"),
+    "evppi_title": ("What to measure first: the value of knowing one coefficient exactly",
+                    "ควรวัดอะไรก่อน: มูลค่าของการรู้ค่าสัมประสิทธิ์หนึ่งค่าอย่างแม่นยำ"),
+    "evppi_axis": ("EVPPI (discounted person-years protected)",
+                   "EVPPI (คน-ปีที่ได้รับความคุ้มครอง คิดลด)"),
+    "evppi_note": ("Bar: the expected gain from choosing the policy after learning the coefficient "
+                   "exactly (EVPPI); whisker: 95% bootstrap interval; hollow dot: the same with the "
+                   "coefficient's band halved.",
+                   "แท่ง: ผลที่คาดว่าจะได้เพิ่มจากการเลือกนโยบายหลังรู้ค่าสัมประสิทธิ์อย่างแม่นยำ (EVPPI); "
+                   "เส้น: ช่วงความเชื่อมั่น 95% จาก bootstrap; จุดกลวง: เมื่อช่วงของค่าสัมประสิทธิ์แคบลงครึ่งหนึ่ง"),
+    "frontier_title": ("Where zones win", "โซนได้ผลดีกว่าเมื่อใด"),
+    "zones_win": ("zones win", "โซนดีกว่า"),
+    "zones_do_not_win": ("zones do not win", "โซนไม่ดีกว่า"),
+    "frontier": ("frontier (smoothed)", "เส้นแบ่ง (ปรับเรียบ)"),
+    "prim_box": ("PRIM box {k}", "กล่อง PRIM {k}"),
+    "frontier_note": ("Each point is a world. Zones win when the best zone policy beats the province "
+                      "practice by more than {margin} of the best policy's gain over no budget. Line: "
+                      "where that advantage, averaged over the other coefficients, crosses the margin.",
+                      "แต่ละจุดคือหนึ่งโลกที่เป็นไปได้ โซนดีกว่าเมื่อนโยบายโซนที่ดีที่สุดได้ผลเหนือการจัดสรรผ่านจังหวัด"
+                      "เกิน {margin} ของผลของนโยบายที่ดีที่สุดเทียบกับไม่มีงบพัฒนา เส้น: จุดที่ผลต่างดังกล่าว "
+                      "(เฉลี่ยเหนือค่าสัมประสิทธิ์อื่น) เท่ากับเกณฑ์"),
+    "worlds": ("{n} worlds", "{n} โลกที่เป็นไปได้"),
     "year": ("Year", "ปี พ.ศ."),
     "zone_share": ("Zone share s", "สัดส่วนงบผ่านโซน s"),
     "province": ("Province", "จังหวัด"),

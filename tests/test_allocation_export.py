@@ -176,7 +176,7 @@ def test_planner_workbook_formats_totals_and_summary(tmp_path):
     summary = book["summary"]
     text = summary_text(summary)
     for phrase in ("What to do", "Which constraints bind", "What one more million baht would buy",
-                   "Objective and expected gain", "The largest shifts", "more than the rule"):
+                   "Objective and expected gain", "The largest increases and cuts", "more than the rule"):
         assert phrase in text, phrase
     price = float(result.constraints.set_index("name").loc["budget", "shadow_price"])
     assert f"About {price * 1e6:,.0f} more people protected" in text

@@ -206,8 +206,10 @@ _SAY = {
     "vs_rule_levels": ("Against the scenario's rule: {changes}.", "เมื่อเทียบกับหลักเกณฑ์ของฉากทัศน์: {changes}"),
     "same_levels": ("The split between levels is the rule's; the shifts are within levels.",
                     "สัดส่วนระหว่างระดับเท่ากับหลักเกณฑ์ ต่างกันเฉพาะภายในระดับ"),
-    "counts": ("Units getting more than the rule: {more}; less: {less}; the same: {same}. The largest shifts:",
-               "{more} หน่วยได้มากกว่าหลักเกณฑ์ {less} หน่วยได้น้อยกว่า {same} หน่วยเท่าเดิม ผลต่างที่มากที่สุด:"),
+    "counts": ("Units getting more than the rule: {more}; less: {less}; the same: {same}. The largest "
+               "increases and cuts:",
+               "{more} หน่วยได้มากกว่าหลักเกณฑ์ {less} หน่วยได้น้อยกว่า {same} หน่วยเท่าเดิม "
+               "ที่เพิ่มขึ้นและลดลงมากที่สุด:"),
     "no_shift": ("Every unit gets what the rule gives it.", "ทุกหน่วยได้รับเท่ากับหลักเกณฑ์"),
     "shift_more": ("• {name}: {amount}, {diff} more than the rule ({rule})",
                    "• {name}: {amount} มากกว่าหลักเกณฑ์ {diff} (หลักเกณฑ์ {rule})"),
@@ -428,7 +430,11 @@ def plan_summary(result: AllocationResult, header: dict, rule_thb: pd.Series | N
         more, less = int((diff >= 1).sum()), int((diff <= -1).sum())
         if more or less:
             out.append(("text", _say("counts", lang, more=more, less=less, same=len(units) - more - less)))
-            top = diff[diff.abs() >= 1].abs().sort_values(ascending=False, kind="stable").index[:most]
+            ups = diff[diff >= 1].sort_values(ascending=False, kind="stable").index
+            downs = diff[diff <= -1].sort_values(kind="stable").index
+            half = most // 2  # the largest increases, then the largest cuts (where the money comes from)
+            n_up = min(len(ups), max(half, most - len(downs)))
+            top = list(ups[:n_up]) + list(downs[:most - n_up])
             for uid in top:
                 row = units.loc[uid]
                 key = "shift_more" if row["difference_thb"] > 0 else "shift_less"
@@ -552,6 +558,10 @@ def plan_header(header: dict, *, lang: str = "en", rule_words: str | None = None
                 rule_gain_people: float | None = None) -> dict:
     """The details block of the workbook: the run's header, in `lang` where it is words."""
     out = dict(header)
+    if lang == "th":  # replaces the exporter's English wording
+        out["shadow_price_convention"] = "มูลค่าของงบประมาณเพิ่ม 1 บาทของขีดจำกัด (ด้านขวาของเงื่อนไข)"
+    if out.get("scenario") and scenario_label(out["scenario"], lang) != out["scenario"]:
+        out["scenario_title"] = scenario_label(out["scenario"], lang)
     if lang == "th" and {"replicate", "seed", "policy_until_then", "year"} <= set(header):
         out["state"] = _say("state", lang, replicate=header["replicate"], seed=header["seed"],
                             policy=header["policy_until_then"], year=format_year(header["year"], lang, prefix=True))

@@ -47,9 +47,11 @@ def main(args: Any) -> int:
     except SweepInterrupted:
         return 130
     tables = ", ".join(f"{t}/" for t in ("runs", *sweep.outputs))
+    runs = "run" if results.total_runs == 1 else "runs"
+    now = f"{results.ran} run now" if results.ran else "all were already finished, none run now"
     print(
-        f"sweep {sweep.name}: {results.finished} of {results.total_runs} runs finished "
-        f"({results.ran} run now, {_format_seconds(results.elapsed_seconds)})\n"
+        f"sweep {sweep.name}: {results.finished} of {results.total_runs} {runs} finished "
+        f"({now}, {_format_seconds(results.elapsed_seconds)})\n"
         f"results in {out}: {tables} (Parquet, one file per run)\n"
         f"read them with: sim.experiments.load_results({str(out)!r})"
     )

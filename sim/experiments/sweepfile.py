@@ -111,6 +111,20 @@ class _Reader:
         return value
 
 
+SWEEP_ONLY_KEYS = ("base", "parameters", "design", "outputs")
+"""Top-level keys a sweep file has and a scenario file never has (its run settings sit in [run])."""
+
+
+def is_sweep_file(path: str | Path) -> bool:
+    """Whether `path` reads as a sweep file rather than a scenario (never raises: a file that
+    cannot be read is left to the scenario reader to report)."""
+    try:
+        data = read_toml(path, "file").data
+    except SimError:
+        return False
+    return any(key in data for key in SWEEP_ONLY_KEYS)
+
+
 def read_sweep_file(path: str | Path) -> dict[str, Any]:
     """Parse and check a sweep file; returns the keyword arguments of `Sweep`.
 

@@ -172,11 +172,14 @@ def constraint_table(
     return table
 
 
-def objective_terms(prep: Prepared, z: np.ndarray) -> dict[str, float]:
-    """The objective split into its goals (extra goals unweighted, so they read as counts)."""
+def objective_terms(prep: Prepared, z: np.ndarray, funded: np.ndarray | None = None) -> dict[str, float]:
+    """The objective split into its goals (extra goals unweighted, so they read as counts);
+    ``funding_value`` is the sum of the funded units' values of being funded."""
     terms = {"people_protected": float(curve_value(prep.seg_len, prep.seg_gain, z).sum())}
     capacity = prep.units["capacity_value_per_thb"].to_numpy(float)
     terms["capacity_value"] = float(capacity @ z)
+    if prep.funding_value is not None and funded is not None and prep.funding_value.any():
+        terms["funding_value"] = float(prep.funding_value[np.asarray(funded, bool)].sum())
     for name, values in prep.goals.items():
         terms[f"goal:{name}"] = float(values @ z)
     return terms
@@ -213,11 +216,12 @@ def build_result(
             prep.raw_len, prep.seg_value, np.where(np.isfinite(prep.room), prep.room, 0.0)
         )
     marginal = np.where(funded, marginal, 0.0)
-    terms = objective_terms(prep, z)
+    terms = objective_terms(prep, z, funded)
     if objective is None:
         objective = (
             terms["people_protected"]
             + terms["capacity_value"]
+            + terms.get("funding_value", 0.0)
             + sum(w * terms[f"goal:{g}"] for g, w in prep.goal_weights.items())
         )
     index = pd.Index(prep.unit_ids, name="unit_id")

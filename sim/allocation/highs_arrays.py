@@ -80,6 +80,8 @@ def build_arrays(prep: Prepared, *, mip: bool = False) -> LpArrays:
     col_ub = np.zeros(n_col)
     col_ub[:n_seg] = prep.seg_len[active].ravel()
     col_ub[n_seg : n_seg + int(choose.sum())] = 1.0
+    if prep.funding_value is not None:  # earned once if funded: the binary's objective coefficient
+        cost[n_seg : n_seg + int(choose.sum())] = prep.funding_value[choose]
     integer = np.zeros(n_col, dtype=bool)
     integer[n_seg : n_seg + int(choose.sum())] = True
     if t_col >= 0:
@@ -203,7 +205,7 @@ def new_highs() -> highspy.Highs:
     return h
 
 
-def load(h: highspy.Highs, arr: LpArrays, *, mip: bool = False) -> None:
+def load(h: highspy.Highs, arr: LpArrays, *, mip: bool = False, mip_gap: float = 1e-9) -> None:
     """Pass the arrays to HiGHS as a maximisation."""
     h.clearModel()
     n_col = len(arr.cost)
@@ -224,7 +226,7 @@ def load(h: highspy.Highs, arr: LpArrays, *, mip: bool = False) -> None:
         cols = np.nonzero(arr.integer)[0].astype(np.int32)
         kinds = np.full(len(cols), highspy.HighsVarType.kInteger)
         h.changeColsIntegrality(len(cols), cols, kinds)
-        h.setOptionValue("mip_rel_gap", 1e-9)
+        h.setOptionValue("mip_rel_gap", float(mip_gap))
 
 
 def check_status(h: highspy.Highs) -> str:

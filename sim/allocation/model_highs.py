@@ -122,11 +122,11 @@ def solve_lp(prep: Prepared) -> AllocationResult:
     return result
 
 
-def mip_funded(prep: Prepared) -> np.ndarray:
-    """Which units the mixed-integer model funds (fixed units as given)."""
+def mip_funded(prep: Prepared, mip_gap: float = 1e-9) -> np.ndarray:
+    """Which units the mixed-integer model funds (fixed units as given), to relative gap `mip_gap`."""
     arr = build_arrays(prep, mip=True)
     h = new_highs()
-    load(h, arr, mip=True)
+    load(h, arr, mip=True, mip_gap=mip_gap)
     h.run()
     check_status(h)
     col_value = np.asarray(h.getSolution().col_value, dtype=float)

@@ -57,12 +57,14 @@ class PulpModel:
             if prep.equity is not None
             else None
         )
+        fixed = prep.funding_value if prep.funding_value is not None else np.zeros(n)
         self.prob += pulp.LpAffineExpression(
             [
                 (v, float(prep.seg_value[i, k]))
                 for i, vs in self.segs.items()
                 for k, v in enumerate(vs)
             ]
+            + [(y, float(fixed[i])) for i, y in self.y.items() if fixed[i] != 0]
         )
         self._add_rows()
 
@@ -173,8 +175,9 @@ def solve_lp(prep: Prepared) -> AllocationResult:
     )
 
 
-def mip_funded(prep: Prepared) -> np.ndarray:
-    """Which units the mixed-integer PuLP model funds."""
+def mip_funded(prep: Prepared, mip_gap: float = 1e-9) -> np.ndarray:
+    """Which units the mixed-integer PuLP model funds (`mip_gap` is the fast path's; PuLP's
+    HiGHS runs at its own 1e-9)."""
     model = PulpModel(prep, mip=True)
     model.run()
     return model.funded()

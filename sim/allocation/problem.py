@@ -11,6 +11,12 @@ padded), slopes are non-negative and non-increasing (concave). Only the last bre
 ``inf``. The curve is clipped at ``cap - overhead``; money between the last breakpoint and the
 cap buys no people (slope 0) but still counts for the linear terms (capacity value, extra goals).
 
+A unit's ``funding_value`` (objective units, may be negative) is earned once if the unit is
+funded, whatever its money: what funding it is worth beyond its curve — e.g. the zone capacity
+that grows with being funded, or the cost of starting or stopping a unit (a switching cost).
+For a unit funded by choice it is the binary's objective coefficient in the mixed-integer
+model; for a unit funded for certain it is a constant of the objective.
+
 Equity counts a province's money as its province unit + its zones + its mentor funds; region
 and province-group money is excluded from both the province and the regional average. A
 province's population is its province unit's population, or, without a province unit, the sum
@@ -40,6 +46,7 @@ _DEFAULTS = {
     "cap_thb": math.inf,
     "funded": "yes",
     "capacity_value_per_thb": 0.0,
+    "funding_value": 0.0,
 }
 _REQUIRED = ("unit_id", "level", "population", "overhead_thb")
 
@@ -87,6 +94,7 @@ class Prepared:
     share_min: dict[str, float]
     share_max: dict[str, float]
     equity: tuple[float, float] | None
+    funding_value: np.ndarray | None = None  # objective earned once per funded unit
 
     @property
     def n(self) -> int:
@@ -160,6 +168,11 @@ def _fill_units(units: pd.DataFrame) -> pd.DataFrame:
             uid = units["unit_id"][values.isna() | (values < 0) | np.isinf(values)].iloc[0]
             raise _fail(f"{col} must be a finite number >= 0 (unit {uid})")
         units[col] = values
+    values = pd.to_numeric(units["funding_value"], errors="coerce").astype(float).fillna(0.0)
+    if not np.isfinite(values).all():
+        uid = units["unit_id"][~np.isfinite(values)].iloc[0]
+        raise _fail(f"funding_value must be a finite number (unit {uid})")
+    units["funding_value"] = values
     for col in ("name_th", "name_en"):
         units[col] = units[col].fillna("").astype(str)
     needs = units["level"].isin(PROVINCIAL_LEVELS).to_numpy()
@@ -325,6 +338,7 @@ def prepare(problem: AllocationProblem) -> Prepared:
         share_min=_shares(problem.level_share_min, "level_share_min"),
         share_max=_shares(problem.level_share_max, "level_share_max"),
         equity=equity,
+        funding_value=units["funding_value"].to_numpy(float),
     )
 
 

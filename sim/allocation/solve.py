@@ -15,13 +15,15 @@ METHODS = {"fast": model_highs, "pulp": model_pulp}
 
 
 def solve(
-    problem: AllocationProblem, *, method: str = "fast", mip: bool = False
+    problem: AllocationProblem, *, method: str = "fast", mip: bool = False, mip_gap: float = 1e-9
 ) -> AllocationResult:
     """Allocate the budget: ``method`` "fast" (numpy -> highspy) or "pulp" (PuLP -> HiGHS).
 
     With ``mip=True`` units marked ``funded="choose"`` are funded or not by a mixed-integer
     model (paying their overhead if funded); the duals reported are those of the LP with the
-    funded set fixed at the MIP's optimum. Plain conflicts are reported before solving.
+    funded set fixed at the MIP's optimum (``mip_gap``: the relative gap the mixed-integer search
+    stops at; 1e-9 proves the optimum for auditors, the closed-loop policy uses a looser one).
+    Plain conflicts are reported before solving.
     """
     if method not in METHODS:
         raise SimError(f"unknown method {method!r}; use fast or pulp", where="allocation")
@@ -41,7 +43,7 @@ def solve(
                 where="allocation problem",
             )
         try:
-            funded = module.mip_funded(prep)
+            funded = module.mip_funded(prep, mip_gap)
         except Infeasible:
             raise infeasible_error(prep, mip=True) from None
         prep = prep.with_funded(funded)

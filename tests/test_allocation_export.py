@@ -224,6 +224,19 @@ def test_summary_explains_an_objective_equal_to_the_gain_and_a_budget_left_over(
     assert "The budget does not bind" in text and "Nothing more:" in text
 
 
+def test_summary_names_every_objective_term_and_says_when_the_objective_is_guarded():
+    problem, result, rule = planned()
+    header = {**HEADER, "budget_thb": problem.budget_thb}
+    more = dataclasses.replace(result, objective=result.objective + 500.0,
+                               objective_terms={**result.objective_terms, "funding_value": 500.0})
+    text = "\n".join(t for _, t in plan_summary(more, header, rule, problem=problem))
+    assert "for funding the zones it funds" in text and "for the zone capacity" in text
+    assert f"{more.objective - more.gain_people:,.0f} higher than the expected gain" in text
+    robust = dataclasses.replace(result, status="optimal (cvar over 4 curve sets)")
+    text = "\n".join(t for _, t in plan_summary(robust, header, rule, problem=problem, lang="th"))
+    assert "ค่าเป้าหมายแบบระวังความเสี่ยง" in text
+
+
 def test_the_rule_is_read_on_the_same_curves():
     problem, result, rule = planned()
     same = evaluate_allocation(problem, result.amounts_thb)

@@ -350,6 +350,8 @@ EXPORT = {
     "meta:gain_people": ("expected gain (people protected)", "ผลที่คาดว่าจะได้ (ผู้ได้รับความคุ้มครอง คน)"),
     "meta:objective_capacity_value": ("of which zone capacity value (people protected later)",
                                       "ในนั้น มูลค่าศักยภาพกลไกโซน (ผู้ได้รับความคุ้มครองในปีต่อไป)"),
+    "meta:objective_funding_value": ("of which value of funding zones (people protected later)",
+                                     "ในนั้น มูลค่าของการให้งบโซน (ผู้ได้รับความคุ้มครองในปีต่อไป)"),
     "meta:rule": ("scenario's rule compared", "หลักเกณฑ์ที่ใช้เปรียบเทียบ"),
     "meta:rule_gain_people": ("expected gain under the rule (people protected)",
                               "ผลที่คาดว่าจะได้ตามหลักเกณฑ์ (คน)"),

@@ -280,6 +280,10 @@ _SAY = {
     "objective_capacity": ("{value} for the zone capacity the money builds (worth people protected in later "
                            "years)",
                            " {value} สำหรับศักยภาพกลไกโซนที่งบสร้างขึ้น (ผู้ได้รับความคุ้มครองในปีต่อไป)"),
+    "objective_funding": ("{value} for funding the zones it funds (the capacity a funded zone builds for later "
+                          "years, counted once)",
+                          " {value} สำหรับการให้งบโซน (ศักยภาพกลไกโซนที่สร้างไว้ใช้ในปีต่อไป นับครั้งเดียว)"),
+    "objective_other": ("{value} for {term}", " {value} สำหรับ {term}"),
     "objective_goal": ("{value} for the goal “{goal}” (weighted)", " {value} สำหรับเป้าหมาย “{goal}” (ถ่วงน้ำหนัก)"),
     "objective_guarded": ("This allocation maximises a guarded objective, {objective}: the value in the worst "
                           "cases over sampled parameter sets, not the expected gain ({gain} people protected, "
@@ -312,6 +316,9 @@ _SAY = {
               "การจำลองครั้งที่ {replicate} ณ ต้นปี {year} (seed {seed}) ใช้นโยบาย '{policy}' ของฉากทัศน์จนถึงปีนั้น"),
     "and_more": ("and {n} more", "และอีก {n} หน่วย"),
 }
+
+# Objective terms besides people protected, and the sentence that names each.
+_OBJECTIVE_TERMS = {"capacity_value": "objective_capacity", "funding_value": "objective_funding"}
 
 
 def _say(key: str, lang: str, **values: object) -> str:
@@ -519,15 +526,18 @@ def plan_summary(result: AllocationResult, header: dict, rule_thb: pd.Series | N
     # 4. objective and expected gain
     out.append(("heading", _say("h_objective", lang)))
     extra = []
-    if capacity > 0.5:
-        extra.append(_say("objective_capacity", lang, value=_count(capacity, lang)))
     weights = {name: float(w) for name, (_, w) in (problem.extra_goals.items() if problem is not None else [])}
     for term, value in result.objective_terms.items():
-        if term.startswith("goal:") and weights.get(term[5:], 0.0) * value:
-            extra.append(_say("objective_goal", lang, value=_count(weights[term[5:]] * value, lang), goal=term[5:]))
-    counted = result.gain_people + capacity + sum(
-        weights.get(t[5:], 0.0) * v for t, v in result.objective_terms.items() if t.startswith("goal:"))
-    if abs(result.objective - counted) > 0.5 + 1e-6 * abs(result.objective):  # e.g. a robust (CVaR) objective
+        if term == "people_protected":
+            continue
+        if term.startswith("goal:"):
+            if abs(weights.get(term[5:], 0.0) * value) >= 0.5:
+                extra.append(_say("objective_goal", lang, value=_count(weights[term[5:]] * value, lang),
+                                  goal=term[5:]))
+        elif abs(value) >= 0.5:  # capacity value, value of funding zones, ...: counted as they are
+            key = _OBJECTIVE_TERMS.get(term, "objective_other")
+            extra.append(_say(key, lang, value=_count(value, lang), term=term.replace("_", " ")))
+    if "curve sets" in result.status:  # a robust (CVaR or max-min) allocation: not the mean gain
         out.append(("text", _say("objective_guarded", lang, objective=_count(result.objective, lang),
                                  gain=_count(result.gain_people, lang))))
     elif abs(result.objective - result.gain_people) >= 0.5 and extra:

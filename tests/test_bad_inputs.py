@@ -129,27 +129,27 @@ SWEEPS = [
 ]
 
 CSV_INPUTS = [
-    csv_input("zones_unknown_code", "1 unknown sub-district code(s) (row 54): 999999"),
+    csv_input("zones_unknown_code", "1 unknown sub-district code(s) on line 55: '999999'"),
     csv_input("zones_missing_rows", "43 sub-district(s) of region 'provinces:49' have no zone: 490111"),
     csv_input("zones_cp874", "zone map is not UTF-8 text (line 2, byte 0xe0)"),
     csv_input("zones_utf16", "zone map holds NUL bytes (line 1): is it UTF-16 or a spreadsheet file?"),
     csv_input("zones_empty", "zone map is empty (expected a header line subdistrict_code,zone_id)"),
     csv_input("zones_bom_crlf_header_only", "zone map has a header but no data rows"),
-    csv_input("zones_duplicate_code", "1 sub-district code(s) in more than one row (rows 3, 54): 490103"),
-    csv_input("zones_huge_field", "zone map is not a valid CSV: field larger than field limit"),
-    csv_input("zones_blank_zone_id", "zone_id is blank in row 5"),
-    csv_input("registry_members_1e30", "members must be a whole number >= 0 in row 1"),
-    csv_input("registry_unknown_code", "unknown sub-district code(s) in row 1: 990101"),
-    csv_input("registry_reserves_nan", "reserves_thb must be a number >= 0 in row 1"),
-    csv_input("registry_reserves_1e17", "reserves_thb above 10,000,000,000 THB in row 1"),
-    csv_input("registry_buddhist_year", "founded_year must be a whole year 1990–2100 in row 1 (Buddhist-era years? subtract 543)"),
-    csv_input("registry_bom_crlf_thai_status", "status must be one of strong/normal/weak/dormant in row 2"),
-    csv_input("registry_members_above_population", "members exceed the sub-district's population in row 1"),
-    csv_input("population_huge", "population above 10,000,000 in row 1"),
-    csv_input("population_1e308", "population above 10,000,000 in row 1"),
-    csv_input("population_negative", "population must be a whole number >= 0 in row 1"),
-    csv_input("population_inf_nan", "population must be a whole number >= 0 in rows 1, 2"),
-    csv_input("population_duplicate", "sub-district code(s) listed more than once in rows 7, 54: 490107"),
+    csv_input("zones_duplicate_code", "1 sub-district code(s) in more than one row: line 4: '490103', line 55: '490103'"),
+    csv_input("zones_huge_field", "zone map is not a valid CSV (line 4): field larger than field limit"),
+    csv_input("zones_blank_zone_id", "zone_id is blank on line 6 (sub-district(s) 490105)"),
+    csv_input("registry_members_1e30", "members must be a whole number >= 0 on line 2: '1e30'"),
+    csv_input("registry_unknown_code", "unknown sub-district code(s) on line 2: '990101'"),
+    csv_input("registry_reserves_nan", "reserves_thb must be a number >= 0 on line 2: 'nan'"),
+    csv_input("registry_reserves_1e17", "reserves_thb above 10,000,000,000 THB on line 2: '1e17'"),
+    csv_input("registry_buddhist_year", "founded_year must be a whole year 1990–2100 on line 2: '2553' (Buddhist-era years? subtract 543)"),
+    csv_input("registry_bom_crlf_thai_status", "status must be one of strong/normal/weak/dormant on line 3: 'อ่อนแอ'"),
+    csv_input("registry_members_above_population", "registry members above the synthetic population (line 2: 490101 10,000,000 members against"),
+    csv_input("population_huge", "population above 10,000,000 on line 2: '9007199254740992'"),
+    csv_input("population_1e308", "population above 10,000,000 on line 2: '1e308'"),
+    csv_input("population_negative", "population must be a whole number >= 0 on line 2: '-5'"),
+    csv_input("population_inf_nan", "population must be a whole number >= 0 on line 2: 'inf', line 3: 'nan'"),
+    csv_input("population_duplicate", "sub-district code(s) listed more than once on line 8: '490107', line 55: '490107'"),
     csv_input("population_empty", "population file is empty"),
 ]
 
@@ -238,6 +238,23 @@ def test_validate_reports_the_bad_scenarios_one_line_each(capsys):
     for file, line in zip(files, lines, strict=True):
         assert line.startswith(f"error: {file}: "), line
         assert "unexpected" not in line and "please report" not in line, line
+
+
+@pytest.mark.parametrize("case", CSV_INPUTS, ids=[c.id for c in CSV_INPUTS])
+def test_validate_finds_every_input_file_defect_run_finds(case, tmp_path, monkeypatch, capsys):
+    """`validate` reads the zone map, population file and registry a scenario names exactly as
+    `run` does: the same one-line error, by file line, and nothing is run or written."""
+    monkeypatch.chdir(tmp_path)
+    scenario = str(BAD / f"with_{case.id}.toml")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main(["validate", scenario])
+    out, err = capsys.readouterr()
+    assert code == 1 and err == "" and "Traceback" not in out
+    lines = out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {scenario}: [inputs]: "), lines
+    assert case.expect in lines[0] and case.names in lines[0], lines[0]
+    assert not any(tmp_path.iterdir())
 
 
 SUBPROCESS = ["scn_nested_too_deep", "sweep_replicates_huge", "run_out_is_a_file",

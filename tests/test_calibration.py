@@ -299,6 +299,7 @@ def test_paired_difference_is_treatment_minus_control_on_one_seed():
     assert list(out["year"]) == [2023, 2024]
     assert (out["people_protected_diff"] == out["people_protected_zone"] - out["people_protected_province"]).all()
     alone = load_scenario(base["treatment"]).with_overrides(
-        {"targeting.noise.zone": 0.5, "budget.development_thb_per_year": 75e6 * 53 / 2678}, region=("49",), years=2)
+        {"targeting.noise.zone": 0.5, "budget.development_thb_per_year": 75e6 * 53 / 2678,
+         "budget.scope": "run"}, region=("49",), years=2)
     direct = simulate(alone, 1, seed=11, outputs=("summary",)).summary
     assert list(direct["people_protected"]) == list(out["people_protected_zone"])

@@ -69,7 +69,7 @@ def base_scenario():
     return scenario_from_dict({
         "name": "effects",
         "run": {"region": REGION, "years": YEARS, "replicates": REPLICATES, "seed": 11},
-        "budget": {"development_thb_per_year": regional_budget(REGION)},
+        "budget": {"development_thb_per_year": regional_budget(REGION), "scope": "run"},
     })
 
 

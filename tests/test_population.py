@@ -205,17 +205,21 @@ def test_population_file_outside_region_rows_are_ignored(tmp_path):
 @pytest.mark.parametrize(
     ("edit", "fragments"),
     [
-        (lambda r: [*r, "999999,10"], ["unknown sub-district code(s) in row 54: 999999"]),
-        (lambda r: [*r, r[1]], ["listed more than once in rows 1, 54: 490101"]),
-        (lambda r: [r[0], "490101,-5", *r[2:]], ["whole number >= 0 in row 1"]),
-        (lambda r: [r[0], "490101,12.5", "490102,abc", "490103,", *r[4:]], ["rows 1, 2, 3"]),
-        (lambda r: [r[0], "490101,inf", *r[2:]], ["row 1"]),
+        # file lines: the header is line 1, so data row k is line k + 1
+        (lambda r: [*r, "999999,10"], ["unknown sub-district code(s) on line 55: '999999'"]),
+        (lambda r: [*r, r[1]], ["listed more than once on line 2: '490101', line 55: '490101'"]),
+        (lambda r: [r[0], "490101,-5", *r[2:]], ["whole number >= 0 on line 2: '-5'"]),
+        (
+            lambda r: [r[0], "490101,12.5", "490102,abc", "490103,", *r[4:]],
+            ["line 2: '12.5', line 3: 'abc', line 4: (blank)"],
+        ),
+        (lambda r: [r[0], "490101,inf", *r[2:]], ["line 2: 'inf'"]),
         (
             lambda r: r[:1] + r[3:],
             ["2 sub-district(s) of region 'provinces:49' missing: 490101, 490102"],
         ),
         (lambda r: r[:1], ["header but no data rows"]),
-        (lambda r: ["code,population", *r[1:]], ["missing column(s) subdistrict_code"]),
+        (lambda r: ["code,population", *r[1:]], ["header (line 1): missing column(s) subdistrict_code"]),
     ],
 )
 def test_bad_population_files(tmp_path, edit, fragments):

@@ -75,7 +75,7 @@ def test_codes_stay_strings(mukdahan, tmp_path):
 
 def test_rows_outside_the_region_are_ignored_with_a_warning(mukdahan, tmp_path):
     path = write(tmp_path, f"{HEADER}\n490101,2010,5\n400101,2010,5\n")
-    with pytest.warns(UserWarning, match="outside region 'provinces:49' \\(row 2\\)"):
+    with pytest.warns(UserWarning, match="outside region 'provinces:49' \\(line 3\\)"):
         registry = load_registry(path, mukdahan)
     assert registry["subdistrict_code"].tolist() == ["490101"]
 
@@ -94,25 +94,29 @@ def bad(tmp_path, geography, text: str, name: str = "bad_registry.csv") -> str:
     [
         (
             ["999999,2010,5", "490101,2010,5", "12,2010,5"],
-            "unknown sub-district code(s) in rows 1, 3: 999999, 12",
+            "unknown sub-district code(s) on line 2: '999999', line 4: '12'",
         ),
-        (["490101,2010,-5"], "members must be a whole number >= 0 in row 1"),
+        (["490101,2010,-5"], "members must be a whole number >= 0 on line 2: '-5'"),
         (
             ["490101,2010,12.5", "490102,2010,abc", "490103,2010,"],
-            "members must be a whole number >= 0 in rows 1, 2, 3",
+            "members must be a whole number >= 0 on line 2: '12.5', line 3: 'abc', line 4: (blank)",
         ),
-        (["490101,twenty,5"], "founded_year must be a whole year 1990–2100 in row 1"),
+        (["490101,twenty,5"], "founded_year must be a whole year 1990–2100 on line 2: 'twenty'"),
         (
             ["490101,1989,5", "490102,2101,5"],
-            "founded_year must be a whole year 1990–2100 in rows 1, 2",
+            "founded_year must be a whole year 1990–2100 on line 2: '1989', line 3: '2101'",
         ),
         (["490101,2553,5"], "Buddhist-era years? subtract 543"),
         (
             ["490101,2010,5", "490101,2011,6"],
-            "the same subdistrict_code appears more than once in rows 1, 2",
+            "the same subdistrict_code appears more than once: line 2: '490101', line 3: '490101'",
         ),
-        (["490101,2010,1001"], "members exceed the sub-district's population in row 1"),
-        (["490101,2010,nan"], "members must be a whole number >= 0 in row 1"),
+        (
+            ["490101,2010,1001"],
+            "members exceed the sub-district's real population on line 2: '1001' (sub-district "
+            "490101: 1,001 members, population 1,000 from the population file)",
+        ),
+        (["490101,2010,nan"], "members must be a whole number >= 0 on line 2: 'nan'"),
     ],
 )
 def test_bad_values_name_the_rows(mukdahan, tmp_path, rows, fragment):
@@ -121,7 +125,7 @@ def test_bad_values_name_the_rows(mukdahan, tmp_path, rows, fragment):
 
 def test_duplicate_fund_in_a_subdistrict(mukdahan, tmp_path):
     text = "subdistrict_code,fund_id,founded_year,members\n490101,A,2010,5\n490101,B,2010,5\n490101,A,2012,5\n"
-    assert "the same (subdistrict_code, fund_id) appears more than once in rows 1, 3" in bad(
+    assert "the same (subdistrict_code, fund_id) appears more than once: line 2: '490101/A', line 4: '490101/A'" in bad(
         tmp_path, mukdahan, text
     )
 
@@ -130,7 +134,8 @@ def test_members_of_all_funds_together_above_population(mukdahan, tmp_path):
     text = "subdistrict_code,fund_id,founded_year,members\n490101,A,2010,600\n490101,B,2010,600\n490102,A,2010,10\n"
     message = bad(tmp_path, mukdahan, text)
     assert (
-        "members exceed the sub-district's population in rows 1, 2 (sub-district(s) 490101)"
+        "members exceed the sub-district's real population on line 2: '600' (sub-district 490101: "
+        "1,200 members, population 1,000 from the population file), line 3: '600'"
         in message
     )
 
@@ -138,26 +143,27 @@ def test_members_of_all_funds_together_above_population(mukdahan, tmp_path):
 @pytest.mark.parametrize("value", ["nan", "inf", "-1", "", "lots"])
 def test_bad_reserves(mukdahan, tmp_path, value):
     text = f"{HEADER},reserves_thb\n490101,2010,5,100\n490102,2010,5,{value}\n"
-    assert "reserves_thb must be a number >= 0 in row 2" in bad(tmp_path, mukdahan, text)
+    shown = "(blank)" if value == "" else repr(value)
+    assert f"reserves_thb must be a number >= 0 on line 3: {shown}" in bad(tmp_path, mukdahan, text)
 
 
 def test_age_bands_must_add_up(mukdahan, tmp_path):
     header = f"{HEADER},{','.join(BAND_COLUMNS)}"
     text = f"{header}\n490101,2010,7,1,1,1,1,1,1,1\n490102,2010,7,1,1,1,1,1,1,2\n490103,2010,7,1,1,1,1,1,1,x\n"
     message = bad(tmp_path, mukdahan, text)
-    assert "age-band members do not add up to members in row 2" in message
-    assert "members_<band> must be whole numbers >= 0 in row 3" in message
+    assert "age-band members do not add up to members on line 3: bands add up to 8, members '7'" in message
+    assert "members_<band> must be whole numbers >= 0 on line 4: members_80_plus 'x'" in message
 
 
 def test_age_bands_all_or_none(mukdahan, tmp_path):
     text = f"{HEADER},members_0_14,members_15_24\n490101,2010,7,1,6\n"
     message = bad(tmp_path, mukdahan, text)
-    assert "age-band columns must be all seven or none; missing members_25_44" in message
+    assert "header (line 1): age-band columns must be all seven or none; missing members_25_44" in message
 
 
 def test_unknown_status(mukdahan, tmp_path):
     text = f"{HEADER},status\n490101,2010,5,strong\n490102,2010,5,excellent\n490103,2010,5,\n"
-    assert "status must be one of strong/normal/weak/dormant in rows 2, 3" in bad(
+    assert "status must be one of strong/normal/weak/dormant on line 3: 'excellent', line 4: (blank)" in bad(
         tmp_path, mukdahan, text
     )
 
@@ -165,7 +171,7 @@ def test_unknown_status(mukdahan, tmp_path):
 def test_many_bad_rows_are_summarised(mukdahan, tmp_path):
     rows = [f"4901{i:02d},2010,-1" for i in range(1, 13)]
     message = bad(tmp_path, mukdahan, "\n".join([HEADER, *rows]))
-    assert "rows 1, 2, 3, 4, 5, … (12 rows)" in message
+    assert "line 2: '-1', line 3: '-1', line 4: '-1', line 5: '-1', line 6: '-1', … (12 lines)" in message
 
 
 def test_all_problems_are_reported_together(mukdahan, tmp_path):
@@ -213,7 +219,7 @@ def test_registry_reserves_sum_and_nan_semantics(mukdahan, tmp_path):
 def test_row_with_more_fields_than_the_header(mukdahan, tmp_path):
     text = f"{HEADER}\n490101,2010,5\n490102,2010,5,oops\n490103,2010,5,,\n"
     message = bad(tmp_path, mukdahan, text)
-    assert "more fields than the header's 3 columns in row 2" in message
+    assert "more fields than the header's 3 columns (the extra cells) on line 3: 'oops'" in message
 
 
 def test_blank_lines_and_trailing_commas_are_tolerated(mukdahan, tmp_path):
@@ -222,9 +228,9 @@ def test_blank_lines_and_trailing_commas_are_tolerated(mukdahan, tmp_path):
         registry = load_registry(write(tmp_path, text), mukdahan)
     assert registry["members"].tolist() == [5, 7]
     message = bad(tmp_path, mukdahan, f"{HEADER}\n490101,2010,5\n\n490102,2010,-1\n")
-    assert "members must be a whole number >= 0 in row 3" in message  # blank line keeps its number
+    assert "members must be a whole number >= 0 on line 4: '-1'" in message  # blank line counts
 
 
 def test_absurdly_large_numbers_are_rejected(mukdahan, tmp_path):
     message = bad(tmp_path, mukdahan, f"{HEADER}\n490101,2010,1e30\n")
-    assert "members must be a whole number >= 0 in row 1" in message
+    assert "members must be a whole number >= 0 on line 2: '1e30'" in message

@@ -7,7 +7,7 @@ from sim.experiments import Levels, Sweep
 from sim.inputs.scenario import scenario_from_dict
 from sim.model.engine import simulate
 
-BASE = {"run": {"region": ["49"], "years": 2, "seed": 777}, "budget": {"development_thb_per_year": 3e6}}
+BASE = {"run": {"region": ["49"], "years": 2, "seed": 777}, "budget": {"development_thb_per_year": 3e6, "scope": "run"}}
 
 
 @pytest.mark.timeout(300)

@@ -174,7 +174,7 @@ def _bad_map(tmp_path, rows: list[str]) -> str:
 def test_zone_map_unknown_code(tmp_path):
     message = _bad_map(tmp_path, [*mukdahan_rows(), "999999,MUK-A,,,", "49x,MUK-A,,,"])
     assert "2 unknown sub-district code(s)" in message
-    assert "999999" in message and "49x" in message and "rows 54, 55" in message
+    assert "line 55: '999999', line 56: '49x'" in message  # file lines: the header is line 1
 
 
 def test_zone_map_missing_subdistricts(tmp_path):
@@ -187,7 +187,7 @@ def test_zone_map_missing_subdistricts(tmp_path):
 def test_zone_map_duplicate(tmp_path):
     rows = mukdahan_rows()
     message = _bad_map(tmp_path, [*rows, rows[1].replace("MUK-A", "MUK-B")])
-    assert "1 sub-district code(s) in more than one row (rows 1, 54): 490101" in message
+    assert "1 sub-district code(s) in more than one row: line 2: '490101', line 55: '490101'" in message
 
 
 def test_zone_map_zone_spanning_two_provinces(tmp_path):
@@ -196,6 +196,7 @@ def test_zone_map_zone_spanning_two_provinces(tmp_path):
     with pytest.raises(SimError) as info:
         build_geography(["49"], zone_map=path)
     assert "1 zone(s) span more than one province: MUK-A (provinces 48/49)" in str(info.value)
+    assert "the rows in another province than the zone's first: line 55: '480101'" in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -224,8 +225,8 @@ def test_zone_map_conflicting_names_and_pilots(tmp_path):
     rows[2] = rows[2].replace("Mukdahan town", "Other name")
     rows[3] = rows[3][: rows[3].rfind(",")] + ",maybe"
     message = _bad_map(tmp_path, rows)
-    assert "conflicting zone_name values: MUK-A" in message
-    assert "pilot_2022 must be true/false or 1/0 in row 3" in message
+    assert "conflicting zone_name values: MUK-A (line 2: 'Mukdahan town', line 3: 'Other name'" in message
+    assert "pilot_2022 must be true/false or 1/0 on line 4: 'maybe'" in message
 
 
 def test_zone_map_conflicting_pilot_flags(tmp_path):
@@ -240,4 +241,4 @@ def test_zone_map_conflicting_pilot_flags(tmp_path):
 def test_zone_map_blank_zone_id(tmp_path):
     rows = mukdahan_rows()
     rows[5] = rows[5].replace("MUK-A", "")
-    assert "zone_id is blank in row 5" in _bad_map(tmp_path, rows)
+    assert "zone_id is blank on line 6 (sub-district(s) 490105)" in _bad_map(tmp_path, rows)

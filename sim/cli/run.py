@@ -35,13 +35,17 @@ def main(args) -> int:
     if args.replicates is not None:
         replicates = check_run_argument("replicates", args.replicates, "--replicates")
     out = Path(args.out) if args.out else Path("results") / scenario.name
-    check_inputs(scenario)
+    check_inputs(scenario)  # notes on what the inputs leave to the model come with the result
     prepare_out_dir(out)
-    print(f"running {scenario.name}: {scenario.title or ''} ({replicates} replicates, "
-          f"{scenario.start_year}-{scenario.start_year + scenario.years - 1})", file=sys.stderr)
+    years = (str(scenario.start_year) if scenario.years == 1
+             else f"{scenario.start_year}-{scenario.start_year + scenario.years - 1}")
+    print(f"running {scenario.name}: {scenario.title or ''} ({replicates} "
+          f"replicate{'s' if replicates != 1 else ''}, {years})", file=sys.stderr)
     outputs = ("summary", "unit_years") if args.no_funds else ("summary", "fund_years", "unit_years")
-    result = run_scenario(scenario, replicates, outputs=outputs, progress=sys.stderr.isatty(),
+    result = run_scenario(scenario, replicates, outputs=outputs, progress=None,  # bar or log lines
                           members_by_band=args.members_by_band)
+    for note in result.notes:  # one line each: what was synthesised, fitted or scaled
+        print(f"note: {note}", file=sys.stderr)
     written = write_result(result, out)
     print(format_headline(result))
     print(f"wrote {', '.join(p.name for p in written.values())} to {out}")

@@ -23,13 +23,18 @@ def main(args: Any) -> int:
     """
     from sim.experiments.sweepfile import is_sweep_file
     from sim.inputs.scenario import load_scenario
+    from sim.world.scenario_inputs import check_inputs
     failed = 0
     for file in args.files:
         if is_sweep_file(file):
             failed += _validate_sweep(file)
             continue
         try:
-            load_scenario(file)
+            scenario = load_scenario(file)
+            try:  # every input file the scenario names, read and checked as `run` reads it
+                check_inputs(scenario)
+            except SimError as err:
+                raise SimError(f"[inputs]: {err}", path=file) from None
         except SimError as err:
             failed += 1
             message = str(err)

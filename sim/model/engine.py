@@ -64,6 +64,9 @@ from sim.model.policies import allocate_by_levels, funded_zones, unit_value_seen
 from sim.model.rng import run_key
 from sim.model.state import PROGRAMME_NAMES, STATUS_NAMES, FundState, synthetic_state
 from sim.model.yearly import begin_year, dropout_monthly, end_year, join_rate
+from sim.world.scenario_inputs import age_shares as age_shares  # re-exported for older callers
+from sim.world.scenario_inputs import geography_for as geography_for
+from sim.world.scenario_inputs import scoped_budget, world_for
 
 AGE_LABELS = ("0_14", "15_24", "25_44", "45_59", "60_69", "70_79", "80_plus")
 
@@ -76,6 +79,7 @@ class RunResult:
     fund_years: pd.DataFrame | None = None
     unit_years: pd.DataFrame | None = None
     manifest: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # one line each: what the inputs left to the model
 
     def tables(self) -> dict[str, pd.DataFrame]:
         out = {"summary": self.summary}
@@ -91,58 +95,6 @@ class RunResult:
                 "median_reserve_ratio", "insolvency_events"]
         mean = self.summary.groupby("year")[cols].mean()
         return mean.loc[[mean.index.min(), mean.index.max()]]
-
-
-def age_shares(params: ParameterSet) -> np.ndarray:
-    """Population age shares with the 60+ share set to `population.share_60_plus`.
-
-    The 60+ bands are scaled to the target; the difference is moved to or from 25-44 and
-    45-59 in proportion to their size (DEMOGRAPHY.md section 5).
-    """
-    shares = np.asarray(params["population.age_share"], float)
-    shares = shares / shares.sum()
-    target = params["population.share_60_plus"]
-    old = shares[4:].sum()
-    out = shares.copy()
-    out[4:] *= target / old
-    diff = old - target
-    mid = shares[2:4]
-    out[2:4] += diff * mid / mid.sum()
-    return out
-
-
-@lru_cache(maxsize=8)
-def _geography(region, zone_size, zone_map, population_file, shares, concentration, sigma, pilots, seed):
-    from sim.world.geography import build_geography
-
-    return build_geography(
-        list(region) if isinstance(region, tuple) else region,
-        zone_target_size=zone_size,
-        zone_map=zone_map,
-        population_file=population_file,
-        age_shares=list(shares),
-        age_share_concentration=concentration,
-        population_sigma=sigma,
-        pilot_zones_per_province=pilots,
-        seed=seed,
-    )
-
-
-def geography_for(scenario):
-    """The scenario's geography (cached: sweeps reuse it across runs in a worker)."""
-    p = scenario.params
-    inputs = scenario.inputs
-    return _geography(
-        scenario.region,
-        int(p["zones.target_size"]),
-        str(inputs["zone_map"]) if "zone_map" in inputs else None,
-        str(inputs["population"]) if "population" in inputs else None,
-        tuple(float(x) for x in age_shares(p)),
-        float(p["population.age_share_concentration"]),
-        float(p["population.subdistrict_sigma"]),
-        int(p["zones.pilot_per_province"]),
-        int(scenario.seed),
-    )
 
 
 @dataclass(frozen=True)
@@ -250,15 +202,13 @@ class Simulation:
         self.scenario = scenario
         self.replicate = replicate
         self.params = params = scenario.params
-        self.geo = geography if geography is not None else geography_for(scenario)
+        world = world_for(scenario)  # every input file, checked; population fitted to the registry
+        self.geo = geography if geography is not None else world.geography
         self.seed = int(scenario.seed if seed is None else seed)
         self.key = run_key(self.seed, replicate)
         self.tables = benefit_tables(params)
-        registry = None
-        if "fund_registry" in scenario.inputs:
-            from sim.world.registry import load_registry
-
-            registry = load_registry(scenario.inputs["fund_registry"], self.geo)
+        registry = world.registry
+        self.notes: list[str] = list(world.notes)  # what was synthesised or scaled; the CLI prints them
         self.start = int(scenario.start_year)
         self.year = self.start
         self.state = synthetic_state(self.geo, params, self.start, self.key, registry)
@@ -267,7 +217,7 @@ class Simulation:
         self.consts = MonthlyConstants.build(params, self.tables)
         self.zone_ok = funded_zones(self.geo, params)
         self.budget_multiplier = budget_multiplier
-        self.budget = float(params["budget.development_thb_per_year"]) * budget_multiplier
+        self.budget = self._scoped_budget(params) * budget_multiplier
         self.outputs = set(outputs)
         self.members_by_band = members_by_band
         self.summaries: list[dict] = []
@@ -275,6 +225,13 @@ class Simulation:
         self.unit_rows: list[pd.DataFrame] = []
         self._noise = None
         self.beliefs = dict(beliefs or {})  # values the policy plans with instead of the world's (sim.model.beliefs)
+
+    def _scoped_budget(self, params: ParameterSet) -> float:
+        """The budget for this run's region (`budget.scope`), noting any scaling once."""
+        thb, note = scoped_budget(self.geo, params)
+        if note and note not in self.notes:
+            self.notes.append(note)
+        return thb
 
     @property
     def end(self) -> int:
@@ -288,7 +245,7 @@ class Simulation:
         self.tables = benefit_tables(params)
         self.consts = MonthlyConstants.build(params, self.tables)
         self.zone_ok = funded_zones(self.geo, params)
-        self.budget = float(params["budget.development_thb_per_year"]) * self.budget_multiplier
+        self.budget = self._scoped_budget(params) * self.budget_multiplier
 
     def prepare_year(self) -> YearContext:
         """The situation at the start of `self.year`, as the policy sees it."""
@@ -360,6 +317,8 @@ class Simulation:
             unit_years=pd.concat(self.unit_rows, ignore_index=True) if self.unit_rows else None,
         )
         result.manifest = manifest(self.scenario, [self.replicate], self.seed, time.perf_counter() - self.t0)
+        result.notes = list(self.notes)
+        result.manifest["notes"] = list(self.notes)
         return result
 
 
@@ -583,6 +542,8 @@ def run_scenario(scenario, replicates: int | None = None, *, outputs=("summary",
         unit_years=pd.concat([p.unit_years for p in parts], ignore_index=True) if "unit_years" in outputs else None,
     )
     result.manifest = manifest(scenario, range(n), scenario.seed, time.perf_counter() - t0)
+    result.notes = list(dict.fromkeys(note for part in parts for note in part.notes))
+    result.manifest["notes"] = result.notes
     return result
 
 

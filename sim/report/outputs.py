@@ -109,16 +109,13 @@ def prepare_out_dir(out: str | Path) -> Path:
     return out
 
 
-def check_inputs(scenario) -> None:
+def check_inputs(scenario) -> tuple[str, ...]:
     """Read the scenario's zone map, population file and fund registry now, so that a bad
-    file is reported in one line before a run is announced or a folder created."""
-    from sim.model.engine import geography_for
+    file is reported in one line before a run is announced or a folder created; returns the
+    notes on what the inputs left to the model (`sim.world.scenario_inputs.check_inputs`)."""
+    from sim.world.scenario_inputs import check_inputs as read_inputs
 
-    geography = geography_for(scenario)  # cached: the run reuses it
-    if "fund_registry" in scenario.inputs:
-        from sim.world.registry import load_registry
-
-        load_registry(scenario.inputs["fund_registry"], geography)
+    return read_inputs(scenario)  # cached: the run reuses it
 
 
 def write_result(result, out: str | Path) -> dict[str, Path]:
@@ -147,8 +144,10 @@ def write_result(result, out: str | Path) -> dict[str, Path]:
 
 
 def format_headline(result) -> str:
-    """The start and horizon of the headline metrics, mean over replicates, as a text table."""
-    table = result.headline().T
+    """The start and horizon of the headline metrics, mean over replicates, as a text table
+    (one column when the run is a single year)."""
+    headline = result.headline()
+    table = headline[~headline.index.duplicated()].T
     table.columns = [str(c) for c in table.columns]
     lines = [f"{'metric':<24}" + "".join(f"{c:>16}" for c in table.columns)]
     for metric, row in table.iterrows():

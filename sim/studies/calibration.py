@@ -358,6 +358,7 @@ def history_scenario(values: Mapping[str, float], cfg: CalibrationConfig, region
         "run": {"region": region if isinstance(region, str) else list(region), "years": cfg.years},
         "start.members_mean": start_members_mean(base.params, base.start_year),
         "budget.development_thb_per_year": setup * budget_scale,
+        "budget.scope": "run",  # already scaled to the sample's share of sub-districts here
         **HISTORY_SETTINGS["policy"],
         **values,
         **dict(extra or {}),

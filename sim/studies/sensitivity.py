@@ -197,6 +197,7 @@ def _overrides(raw: Mapping[str, Any], scenario, budget_scale: float) -> dict[st
             out[path] = value
     budget = "budget.development_thb_per_year"
     out[budget] = float(out.get(budget, scenario.params[budget])) * budget_scale
+    out["budget.scope"] = "run"  # scaled to the region here, not again by the engine
     return out
 
 

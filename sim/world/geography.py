@@ -79,6 +79,9 @@ class Geography:
     district_index: np.ndarray
     group_index: np.ndarray
     groups: pd.DataFrame = field(default_factory=_empty_groups)
+    population_is_real: bool = False
+    """True when sub-district populations come from a population file (never fitted to a
+    registry's members); False when the split of the sourced province totals is synthetic."""
 
     @property
     def n_subdistricts(self) -> int:
@@ -378,6 +381,7 @@ def build_geography(
         district_index=_readonly(district_index.astype(np.int64)),
         group_index=_readonly(group_index.astype(np.int64)),
         groups=groups,
+        population_is_real=population_file is not None,
     )
 
 

@@ -65,14 +65,42 @@ _FALLBACK_NOTE = (
 
 
 def describe_rows(rows: Iterable[int], limit: int = 5) -> str:
-    """'row 4' / 'rows 2, 5, 9' / 'rows 1, 2, 3, 4, 5, … (12 rows)': short enough for one line."""
+    """'line 4' / 'lines 2, 5, 9' / 'lines 2, 3, 4, 5, 6, … (12 lines)': file lines, one line of text.
+
+    The numbers are the lines a user sees in an editor (the header is line 1), as
+    :func:`read_code_csv` puts them in a frame's index.
+    """
     rows = sorted(set(int(r) for r in rows))
     if len(rows) == 1:
-        return f"row {rows[0]}"
+        return f"line {rows[0]}"
     shown = ", ".join(str(r) for r in rows[:limit])
     if len(rows) > limit:
-        return f"rows {shown}, … ({len(rows)} rows)"
-    return f"rows {shown}"
+        return f"lines {shown}, … ({len(rows)} lines)"
+    return f"lines {shown}"
+
+
+def describe_values(
+    values: pd.Series | Mapping[int, object], limit: int = 5, *, quote: bool = True
+) -> str:
+    """'line 3: '-5'' / 'line 3: '-5', line 7: 'abc', … (12 lines)': each offending value with
+    its file line (a Series indexed by line, as :func:`read_code_csv` gives). With
+    ``quote=False`` the values are shown as given (already formatted text)."""
+    items = sorted((int(line), value) for line, value in dict(values).items())
+    show = _quoted if quote else str
+    shown = ", ".join(f"line {line}: {show(value)}" for line, value in items[:limit])
+    if len(items) > limit:
+        return f"{shown}, … ({len(items)} lines)"
+    return shown
+
+
+def _quoted(value: object) -> str:
+    """A cell as the user typed it, quoted; blank cells say so; very long ones are cut."""
+    text = str(value)
+    if not text.strip():
+        return "(blank)"
+    if len(text) > 40:
+        text = text[:37] + "…"
+    return repr(text)
 
 
 def describe_items(items: Iterable[object], limit: int = 5) -> str:
@@ -88,9 +116,11 @@ def read_code_csv(path: str | Path, *, what: str, required: Sequence[str]) -> pd
     """Read a user CSV as text, strictly, turning every reading problem into a one-line SimError.
 
     Cells are kept as stripped strings (codes stay strings, never numbers); column names are
-    stripped and lower-cased. UTF-8 with or without BOM and Windows line endings are accepted.
-    The frame's index is the 1-based data line number (the line after the header is 1) used
-    in error messages; blank lines are skipped but keep their number.
+    stripped and lower-cased. UTF-8 with or without BOM and Windows (or old Mac) line endings
+    are accepted. The frame's index is each record's **file line** — the line a user sees in an
+    editor, the header being line 1 when it is the first line — used in every error message:
+    blank lines are skipped but counted, and a record whose quoted cell holds a line break is
+    named by the line it starts on. ``frame.attrs["header_line"]`` is the header's line.
     """
     path = Path(path)
     name = str(path)
@@ -117,44 +147,55 @@ def read_code_csv(path: str | Path, *, what: str, required: Sequence[str]) -> pd
             "save it as 'CSV UTF-8'",
             path=name,
         )
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []  # (first file line of the record, cells)
+    start = 1
     try:
-        records = list(csv.reader(io.StringIO(text, newline="")))
+        for record in reader:
+            records.append((start, record))
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise SimError(f"{what} is not a valid CSV: {exc}", path=name) from None
+        raise SimError(f"{what} is not a valid CSV (line {start}): {exc}", path=name) from None
 
     def blank(record: list[str]) -> bool:
         return not any(cell.strip() for cell in record)
 
-    first = next((i for i, record in enumerate(records) if not blank(record)), None)
+    first = next((i for i, (_, record) in enumerate(records) if not blank(record)), None)
     if first is None:
         raise SimError(f"{what} is empty ({expected})", path=name)
-    columns = [c.strip().lower() or f"column_{i + 1}" for i, c in enumerate(records[first])]
+    header_line, header = records[first]
+    at = f"header (line {header_line})"
+    columns = [c.strip().lower() or f"column_{i + 1}" for i, c in enumerate(header)]
     duplicated = sorted({c for c in columns if columns.count(c) > 1})
     if duplicated:
-        raise SimError(f"column(s) appear more than once: {', '.join(duplicated)}", path=name)
+        raise SimError(f"{at}: column(s) appear more than once: {', '.join(duplicated)}", path=name)
     missing = [c for c in required if c not in columns]
     if missing:
         raise SimError(
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(columns)})", path=name
+            f"{at}: missing column(s) {', '.join(missing)} (found: {', '.join(columns)})",
+            path=name,
         )
 
-    numbers, rows, too_long = [], [], []
-    for number, record in enumerate(records[first + 1 :], start=1):
+    numbers, rows, too_long = [], [], {}
+    for number, record in records[first + 1 :]:
         if blank(record):
             continue
         cells = [cell.strip() for cell in record]
         if len(cells) > len(columns) and not blank(cells[len(columns) :]):
-            too_long.append(number)
+            too_long[number] = ",".join(cells[len(columns) :])
         numbers.append(number)
         rows.append((cells + [""] * len(columns))[: len(columns)])
     if too_long:
         raise SimError(
-            f"more fields than the header's {len(columns)} columns in {describe_rows(too_long)}",
+            f"more fields than the header's {len(columns)} columns (the extra cells) on "
+            f"{describe_values(too_long)}",
             path=name,
         )
     if not rows:
         raise SimError(f"{what} has a header but no data rows", path=name)
-    return pd.DataFrame(rows, columns=columns, index=pd.Index(numbers, name="row"), dtype=str)
+    frame = pd.DataFrame(rows, columns=columns, index=pd.Index(numbers, name="line"), dtype=str)
+    frame.attrs["header_line"] = header_line
+    return frame
 
 
 def parse_whole_numbers(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -360,22 +401,21 @@ def read_population_file(
     unknown = codes[~codes.isin(known)]
     if len(unknown):
         problems.append(
-            f"unknown sub-district code(s) in {describe_rows(unknown.index)}: "
-            f"{describe_items(unknown)}"
+            f"unknown sub-district code(s) on {describe_values(unknown)}"
         )
     dup = codes[codes.duplicated(keep=False) & codes.isin(known)]
     if len(dup):
         problems.append(
-            f"sub-district code(s) listed more than once in {describe_rows(dup.index)}: "
-            f"{describe_items(dict.fromkeys(dup))}"
+            f"sub-district code(s) listed more than once on {describe_values(dup)}"
         )
     if bad.any():
         problems.append(
-            f"population must be a whole number >= 0 in {describe_rows(frame.index[bad])}"
+            f"population must be a whole number >= 0 on {describe_values(frame['population'][bad])}"
         )
     if huge.any():  # the engine's work grows with people: 1e13 would run for days
         problems.append(
-            f"population above {MAX_SUBDISTRICT_POPULATION:,} in {describe_rows(frame.index[huge])} "
+            f"population above {MAX_SUBDISTRICT_POPULATION:,} on "
+            f"{describe_values(frame['population'][huge])} "
             "(no sub-district has that many people; is a column shifted?)"
         )
     missing = region[~region.isin(codes)]
@@ -391,7 +431,7 @@ def read_population_file(
     if outside.any():
         warnings.warn(
             f"{name}: ignoring {int(outside.sum())} sub-district(s) outside region "
-            f"'{region_label}'",
+            f"'{region_label}' ({describe_rows(frame.index[outside])})",
             stacklevel=2,
         )
     by_code = pd.Series(values, index=codes)

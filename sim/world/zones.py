@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import SimError
-from sim.world.population import describe_items, describe_rows, read_code_csv
+from sim.world.population import describe_items, describe_rows, describe_values, read_code_csv
 
 ZONE_COLUMNS = (
     "zone_id",
@@ -176,32 +176,45 @@ def read_zone_map(
     unknown = frame[~known]
     if len(unknown):
         problems.append(
-            f"{len(unknown)} unknown sub-district code(s) ({describe_rows(unknown.index)}): "
-            f"{describe_items(unknown['subdistrict_code'])}"
+            f"{len(unknown)} unknown sub-district code(s) on "
+            f"{describe_values(unknown['subdistrict_code'])}"
         )
     blank = frame[frame["zone_id"] == ""]
     if len(blank):
-        problems.append(f"zone_id is blank in {describe_rows(blank.index)}")
+        problems.append(
+            f"zone_id is blank on {describe_rows(blank.index)} "
+            f"(sub-district(s) {describe_items(blank['subdistrict_code'])})"
+        )
     dup = frame[codes.duplicated(keep=False) & known]
     if len(dup):
         codes_dup = list(dict.fromkeys(dup["subdistrict_code"]))
         problems.append(
-            f"{len(codes_dup)} sub-district code(s) in more than one row "
-            f"({describe_rows(dup.index)}): {describe_items(codes_dup)}"
+            f"{len(codes_dup)} sub-district code(s) in more than one row: "
+            f"{describe_values(dup['subdistrict_code'])}"
         )
     pilot_text = frame["pilot_2022"].str.lower()
     bad_pilot = frame[~pilot_text.isin(_TRUE | _FALSE)]
     if len(bad_pilot):
-        problems.append(f"pilot_2022 must be true/false or 1/0 in {describe_rows(bad_pilot.index)}")
+        problems.append(
+            f"pilot_2022 must be true/false or 1/0 on {describe_values(bad_pilot['pilot_2022'])}"
+        )
     frame["pilot_flag"] = pilot_text.map(lambda v: "1" if v in _TRUE else ("0" if v else ""))
 
     valid = frame[known & (frame["zone_id"] != "")]
     spans = valid.groupby("zone_id", sort=True)["province_code"].unique()
     spans = spans[spans.map(len) > 1]
     if len(spans):
+        # name the lines that leave the province of the zone's first row
+        first_province = valid.groupby("zone_id")["province_code"].first()
+        strays = valid[
+            valid["zone_id"].isin(spans.index)
+            & (valid["province_code"] != valid["zone_id"].map(first_province))
+        ]
         problems.append(
             f"{len(spans)} zone(s) span more than one province: "
             + describe_items(f"{z} (provinces {'/'.join(sorted(p))})" for z, p in spans.items())
+            + f"; the rows in another province than the zone's first: "
+            f"{describe_values(strays['subdistrict_code'])}"
         )
     for column in ("zone_name", "zone_name_th", "pilot_flag"):
         given = valid.loc[valid[column] != "", ["zone_id", column]]
@@ -209,8 +222,10 @@ def read_zone_map(
         clashes = clashes[clashes > 1].index.tolist()
         if clashes:
             label = "pilot_2022" if column == "pilot_flag" else column
+            shown = frame.loc[given.index[given["zone_id"].isin(clashes)], label]
             problems.append(
-                f"{len(clashes)} zone(s) with conflicting {label} values: {describe_items(clashes)}"
+                f"{len(clashes)} zone(s) with conflicting {label} values: {describe_items(clashes)} "
+                f"({describe_values(shown, limit=6)})"
             )
 
     region_codes = subdistricts["subdistrict_code"]
@@ -227,7 +242,7 @@ def read_zone_map(
     if outside.any():
         warnings.warn(
             f"{name}: ignoring {int(outside.sum())} sub-district(s) outside region "
-            f"'{region_label}'",
+            f"'{region_label}' ({describe_rows(frame.index[outside])})",
             stacklevel=2,
         )
         frame = frame[~outside]

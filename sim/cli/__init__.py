@@ -20,7 +20,7 @@ from sim.errors import SimError
 
 # The order in which `welfare-sim --help` lists them: from inputs to studies.
 COMMANDS = ("params", "validate", "run", "compare", "allocate", "sweep", "answer", "plot", "figures",
-            "calibrate", "sensitivity", "decide")
+            "calibrate", "sensitivity", "decide", "refit-value")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def command_module(name: str):
-    return importlib.import_module(f"sim.cli.{name}")
+    return importlib.import_module(f"sim.cli.{name.replace('-', '_')}")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ a scenario from a dict by the same rules as a file, so each test says only what 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,10 @@ import numba
 import pytest
 
 from sim.inputs.scenario import Scenario, scenario_from_dict
+
+# Long jobs print a progress line a minute when stderr is not a terminal (sim.progress); the
+# tests read stderr line by line, so none is printed unless a test asks for it.
+os.environ.setdefault("WELFARE_SIM_PROGRESS_SECONDS", "86400")
 
 
 @pytest.fixture(autouse=True, scope="module")

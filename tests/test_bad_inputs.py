@@ -123,7 +123,7 @@ SWEEPS = [
     sweep("sweep_value_out_of_range", "parameters[0] (policy.zone_share): part_base (overrides): policy.zone_share: 2 is outside the range [0, 1]"),
     sweep("sweep_unknown_province", 'parameters[0] (run.region): part_base (overrides): run.region: unknown region "99"'),
     sweep("sweep_output_unknown", "outputs[0]: unknown output 'summry'; did you mean 'summary'?"),
-    sweep("sweep_too_many_points", "design: 1_000_000_000_000 points × 1 replicates is too big a sweep"),
+    sweep("sweep_too_many_points", "design: 1_000_000_000_000 points × 1 replicate is too big a sweep"),
     sweep("sweep_wrong_type", "replicates: must be an integer, got string '3'"),
     sweep("sweep_duplicate_key", "line 2: duplicate key base (already set at line 1)"),
 ]

@@ -13,10 +13,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "sim"
 
-# Bottom to top. `sim` itself (version, old-path aliases) and `sim.errors` sit below everything.
-LAYERS = ("sim", "sim.errors", "sim._moved", "sim.inputs", "sim.world", "sim.allocation", "sim.model",
+# Bottom to top. `sim` itself (version, old-path aliases), `sim.errors` and `sim.progress` sit
+# below everything.
+LAYERS = ("sim", "sim.errors", "sim.progress", "sim._moved", "sim.inputs", "sim.world", "sim.allocation", "sim.model",
           "sim.report", "sim.experiments", "sim.studies", "sim.cli")
-RANK = {"sim": 0, "sim.errors": 0, "sim._moved": 0, "sim.inputs": 1, "sim.world": 2, "sim.allocation": 3,
+RANK = {"sim": 0, "sim.errors": 0, "sim.progress": 0, "sim._moved": 0, "sim.inputs": 1, "sim.world": 2, "sim.allocation": 3,
         "sim.model": 4, "sim.report": 5, "sim.experiments": 6, "sim.studies": 7, "sim.cli": 8, "sim.__main__": 8}
 
 

@@ -61,7 +61,7 @@ def main(args) -> int:
     print(f"comparing {', '.join(s.name for s in scenarios)} on common random numbers "
           f"({args.replicates} replicates each, plus a zero-budget twin)", file=sys.stderr)
     result = compare(scenarios, args.replicates, seed=args.seed, workers=args.workers,
-                     progress=sys.stderr.isatty())
+                     progress=None)  # a bar in a terminal, a line a minute in a log
     write_csv_safe(result.summary, out / "summaries.csv")  # scenario names are user text
     write_csv_safe(result.differences, out / "paired_differences.csv")
     write_csv_safe(result.horizon, out / "horizon_differences.csv")
@@ -76,7 +76,8 @@ def main(args) -> int:
     try:
         from sim.report.plots import plot_comparison
 
-        for path in plot_comparison(result, out, lang=getattr(args, "lang", "en")):
+        # the same folder as `welfare-sim plot OUT` draws into
+        for path in plot_comparison(result, out / "figures", lang=getattr(args, "lang", "en")):
             print(f"figure: {path}", file=sys.stderr)
     except ImportError:
         pass

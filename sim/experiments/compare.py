@@ -223,8 +223,15 @@ class Comparison:
 
 
 def compare(scenarios, replicates: int, *, seed: int | None = None, workers: int = 1,
-            zero_budget_twin: bool = True, progress: bool = False) -> Comparison:
-    """Run every scenario with the same seed and replicates; pair them by replicate."""
+            zero_budget_twin: bool = True, progress: bool | None = False) -> Comparison:
+    """Run every scenario with the same seed and replicates; pair them by replicate.
+
+    `scenarios` are Scenario objects, shipped scenarios' names or file paths; the first is the
+    baseline.
+    """
+    from sim.inputs.scenario import as_scenario
+
+    scenarios = [as_scenario(s) for s in scenarios]
     seed = int(scenarios[0].seed if seed is None else seed)
     jobs = [(s, r, seed, 1.0) for s in scenarios for r in range(replicates)]
     names = [s.name for s in scenarios]
@@ -249,12 +256,10 @@ def compare(scenarios, replicates: int, *, seed: int | None = None, workers: int
                       horizon=horizon, shape=time_shape(horizon), discount_rate=rate)
 
 
-def _map(fn, jobs, workers: int, progress: bool):
-    bar = None
-    if progress:
-        from tqdm import tqdm
+def _map(fn, jobs, workers: int, progress: bool | None):
+    from sim.progress import progress_bar
 
-        bar = tqdm(total=len(jobs), unit="run", desc="compare")
+    bar = progress_bar(len(jobs), desc="compare", unit="run", progress=progress)
     out = []
     if workers <= 1:
         for job in jobs:

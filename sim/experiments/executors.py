@@ -10,7 +10,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
-import sys
 import traceback
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -22,6 +21,7 @@ from sim.errors import SimError
 from sim.experiments import store
 from sim.experiments.runs import ModelFn, RunSpec
 from sim.experiments.worker import THREAD_ENV_VARS, Job, execute_run, init_worker
+from sim.progress import progress_bar
 
 
 class SweepInterrupted(KeyboardInterrupt):
@@ -214,20 +214,8 @@ class Outcome:
 
 
 def _progress_bar(total: int, initial: int, progress: bool | None, desc: str) -> Any:
-    from tqdm.auto import tqdm
-
-    if progress is None:  # a terminal or a notebook, not a log file
-        progress = sys.stderr.isatty() or "ipykernel" in sys.modules
-    disable = not progress
-    return tqdm(
-        total=total,
-        initial=initial,
-        unit="run",
-        desc=desc,
-        disable=disable,
-        dynamic_ncols=True,
-        file=sys.stderr,
-    )
+    """A bar in a terminal or notebook, a line a minute in a log (None), or nothing (False)."""
+    return progress_bar(total, desc=desc, unit="run", initial=initial, progress=progress)
 
 
 def _record_failure(out: Path, spec_run_id: str, err: BaseException) -> Path | None:

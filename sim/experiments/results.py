@@ -145,11 +145,16 @@ class Results:
         outputs = ", ".join(d.get("outputs", [])) or "none"
         return (
             f"Results({str(self.out)!r})\n"
-            f"  sweep     {d['name']} ({design}, {len(self.manifest['points'])} points × "
-            f"{d['replicates']} replicates)\n"
-            f"  finished  {self.finished} of {self.total_runs} runs\n"
+            f"  sweep     {d['name']} ({design}, {_count(len(self.manifest['points']), 'point')} × "
+            f"{_count(d['replicates'], 'replicate')})\n"
+            f"  finished  {self.finished} of {_count(self.total_runs, 'run')}\n"
             f"  tables    runs, {outputs}"
         )
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 run', '3 runs'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def load_results(out: str | Path) -> Results:

@@ -38,7 +38,7 @@ from sim.experiments.designs import (
     make_design,
 )
 from sim.experiments.executors import RunFailed, SweepInterrupted, drive, make_backend
-from sim.experiments.results import Results, load_results
+from sim.experiments.results import Results, _count, load_results
 from sim.experiments.runs import ModelFn, RunSpec, iter_runs, replicate_seed
 from sim.experiments.sweepfile import KNOWN_OUTPUTS, read_sweep_file
 from sim.experiments.worker import DEFAULT_MODEL, model_ref, resolve_model
@@ -61,9 +61,18 @@ def _scenario_info(base: Path | dict[str, Any]) -> tuple[str, int | None, str | 
     Only these three facts are read here; the engine resolves the scenario itself. The hash
     covers every file of the chain, so editing an inherited file counts as a different sweep.
     """
-    if isinstance(base, dict):
+    if isinstance(base, dict):  # laid out like a file; `extends` is relative to the working folder
         name = base.get("name") if isinstance(base.get("name"), str) else "base"
-        return name, _seed_of(base), None
+        seed = _seed_of(base)
+        parent = base.get("extends")
+        if seed is None and isinstance(parent, str):
+            try:
+                found, _ = locate_scenario(parent, Path.cwd())
+            except SimError:
+                found = None
+            if found is not None and found.is_file():
+                seed = _scenario_info(found)[1]
+        return name, seed, None
     digest = hashlib.sha256()
     data = read_toml(base, "scenario file").data
     name = data.get("name") if isinstance(data.get("name"), str) else base.stem
@@ -141,7 +150,7 @@ class Sweep:
         self.replicates = replicates
         if self.n_points > MAX_POINTS or self.n_runs > MAX_RUNS:
             raise SimError(
-                f"{self.n_points:_} points × {replicates} replicates is too big a sweep (at most "
+                f"{self.n_points:_} points × {_count(replicates, 'replicate')} is too big a sweep (at most "
                 f"{MAX_POINTS:_} points and {MAX_RUNS:_} runs); use fewer levels or samples",
                 path=source,
                 where="design",
@@ -158,8 +167,10 @@ class Sweep:
             self.base: Path | dict[str, Any] = base
         else:
             self.base = Path(base).resolve()
-            if not self.base.is_file():
-                raise SimError(f"base scenario not found: {self.base}", path=source, where="base")
+            if not self.base.is_file() and len(Path(base).parts) == 1:  # a shipped scenario's name
+                self.base, _ = locate_scenario(str(base), Path.cwd())
+            if self.base is None or not self.base.is_file():
+                raise SimError(f"base scenario not found: {base}", path=source, where="base")
         self.scenario, base_seed, self._base_sha256 = _scenario_info(self.base)
         if seed is None:
             seed = base_seed
@@ -358,8 +369,9 @@ class Sweep:
         base = self.base if isinstance(self.base, dict) else _short_path(self.base)
         width = max(len(p.path) for p in self.parameters)
         lines = [
-            f"Sweep {self.name!r} ({kind}: {self.n_points} points × {self.replicates} replicates "
-            f"= {self.n_runs} runs, seed {self.seed})",
+            f"Sweep {self.name!r} ({kind}: {_count(self.n_points, 'point')} × "
+            f"{_count(self.replicates, 'replicate')} "
+            f"= {_count(self.n_runs, 'run')}, seed {self.seed})",
             f"  base        {base}",
             f"  outputs     {', '.join(self.outputs)}",
             "  parameters",

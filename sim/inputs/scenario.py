@@ -40,6 +40,7 @@ __all__ = [
     "INPUT_KEYS",
     "RUN_DEFAULTS",
     "Scenario",
+    "as_scenario",
     "check_run_argument",
     "find_scenario",
     "load_scenario",
@@ -104,7 +105,8 @@ class Scenario:
         )
         return (
             f"Scenario({self.name!r}: {region} {self.start_year}+{self.years}y, "
-            f"{self.replicates} replicates, seed {self.seed}, {len(self.overrides)} overrides)"
+            f"{self.replicates} replicate{'s' if self.replicates != 1 else ''}, seed {self.seed}, "
+            f"{len(self.overrides)} override{'s' if len(self.overrides) != 1 else ''})"
         )
 
     @property
@@ -637,6 +639,22 @@ def scenario_from_dict(
         raise SimError(f"expected a table (dict), got {type(data).__name__}", path=origin)
     base = (base_dir or Path.cwd()).resolve()
     return _resolve(data, origin=origin, path=None, base_dir=base, text=None)
+
+
+def as_scenario(scenario: Scenario | str | os.PathLike | Mapping[str, Any]) -> Scenario:
+    """A Scenario from what a notebook user has at hand: a Scenario (returned as it is), the
+    name of a shipped scenario (``"zone_all_2023"``), a file path, or a dict laid out like a
+    file. Every function of the Python API that takes a scenario accepts all four."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | os.PathLike):
+        return load_scenario(find_scenario(scenario))
+    if isinstance(scenario, Mapping):
+        return scenario_from_dict(scenario)
+    raise SimError(
+        "expected a scenario: a shipped name such as \"zone_all_2023\", a file path, a Scenario "
+        f"or a dict, got {type(scenario).__name__}"
+    )
 
 
 def find_scenario(name_or_path: str | Path) -> Path:

@@ -350,11 +350,14 @@ def simulate(
     unit_money_delta: dict[str, float] | None = None,
     budget_multiplier: float = 1.0,
 ) -> RunResult:
-    """Run one replicate of `scenario`.
+    """Run one replicate of `scenario` (a Scenario, a shipped scenario's name or a file path).
 
     `unit_money_delta` adds baht to named units each year after the policy decides (for
     finite-difference checks of the allocator); `budget_multiplier` scales the budget.
     """
+    from sim.inputs.scenario import as_scenario
+
+    scenario = as_scenario(scenario)
     sim = Simulation(scenario, replicate, seed=seed, geography=geography, outputs=outputs,
                      members_by_band=members_by_band, budget_multiplier=budget_multiplier)
     while sim.year < sim.end:
@@ -524,18 +527,22 @@ def manifest(scenario, replicates, seed, wall_seconds) -> dict:
 
 
 def run_scenario(scenario, replicates: int | None = None, *, outputs=("summary", "fund_years", "unit_years"),
-                 progress: bool = False, **kwargs) -> RunResult:
-    """All replicates of a scenario, concatenated (replicate k = the same draws as run alone)."""
+                 progress: bool | None = False, **kwargs) -> RunResult:
+    """All replicates of a scenario (a Scenario, a name or a path), concatenated (replicate k =
+    the same draws as run alone). `progress`: a bar (True), none (False), or None for a bar in
+    a terminal and a line a minute in a log (:func:`sim.progress.progress_bar`)."""
+    from sim.inputs.scenario import as_scenario
+    from sim.progress import progress_bar
+
+    scenario = as_scenario(scenario)
     t0 = time.perf_counter()
     n = int(scenario.replicates if replicates is None else replicates)
     parts = []
-    iterator = range(n)
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(iterator, desc=scenario.name, unit="replicate")
-    for r in iterator:
+    bar = progress_bar(n, desc=scenario.name, unit="replicate", progress=progress)
+    for r in range(n):
         parts.append(simulate(scenario, r, outputs=outputs, **kwargs))
+        bar.update(1)
+    bar.close()
     result = RunResult(
         summary=pd.concat([p.summary for p in parts], ignore_index=True),
         fund_years=pd.concat([p.fund_years for p in parts], ignore_index=True) if "fund_years" in outputs else None,

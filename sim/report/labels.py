@@ -229,6 +229,10 @@ TEXT = {
     "common_random": ("common random numbers", "ใช้ตัวเลขสุ่มชุดเดียวกัน"),
     "fan_note": ("Line: median over replicates; bands: middle 50% and 90%.",
                  "เส้น: ค่ามัธยฐาน; แถบ: ช่วงกลาง 50% และ 90% ของการจำลองซ้ำ"),
+    "fan_note_few": ("Thick line: median; thin lines: each of the {n} replicates (bands need at least "
+                     "{least} replicates).",
+                     "เส้นหนา: ค่ามัธยฐาน; เส้นบาง: การจำลองซ้ำแต่ละครั้ง ({n} ครั้ง) "
+                     "(แถบต้องใช้การจำลองซ้ำอย่างน้อย {least} ครั้ง)"),
     "over_time": ("{metric} over time", "{metric} ตามช่วงเวลา"),
     "funds_by_status": ("Funds by status", "กองทุนจำแนกตามสถานะ"),
     "horizon_title": ("Difference from {base} against the horizon (95% CI)",

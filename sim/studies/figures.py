@@ -138,13 +138,28 @@ def plot_results_dir(results_dir: str | Path, lang: str = "en", out: str | Path 
     target = Path(out) if out is not None else folder / "figures"
     suffix = "" if lang == "en" else f"_{lang}"
     if (folder / "sweep.json").exists():
-        return _plot_sweep(folder, target, lang, suffix)
-    if (folder / "summaries.csv").exists():
-        return plot_comparison(_comparison_from_csv(folder), target, lang=lang)
-    if (folder / "summary.parquet").exists():
-        return _plot_run(folder, target, lang, suffix)
-    raise SimError("no results here: expected summary.parquet (a run), summaries.csv (a comparison) "
-                   "or sweep.json (a sweep)", path=str(folder))
+        kind, draw = "sweep", lambda: _plot_sweep(folder, target, lang, suffix)
+    elif (folder / "summaries.csv").exists():
+        kind, draw = "comparison", lambda: plot_comparison(_comparison_from_csv(folder), target, lang=lang)
+    elif (folder / "summary.parquet").exists():
+        kind, draw = "run", lambda: _plot_run(folder, target, lang, suffix)
+    else:
+        raise SimError("no results here: expected summary.parquet (a run), summaries.csv (a comparison) "
+                       "or sweep.json (a sweep)", path=str(folder))
+    try:
+        return draw()
+    except SimError as err:
+        if err.path:
+            raise
+        raise SimError(f"cannot draw this {kind}'s figures: {err}", path=str(folder)) from None
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as err:
+        # a file cut short, emptied, edited by hand or of another version (pyarrow's errors are
+        # ValueError or OSError): say which folder, and how to get a whole one again
+        what = " ".join(str(err).split())[:200] or type(err).__name__
+        name = f"missing column {what}" if isinstance(err, KeyError) else what
+        raise SimError(f"cannot read this {kind}'s results ({type(err).__name__}: {name}); a file is "
+                       "damaged or incomplete: run the command that wrote the folder again",
+                       path=str(folder)) from None
 
 
 def readme_figures(out: str | Path = "results/figures", *, years: int = 20, replicates: int = 5, workers: int = 2,

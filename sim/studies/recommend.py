@@ -40,6 +40,7 @@ from sim.allocation.explain import curve_value
 from sim.allocation.export import allocation_to_frames
 from sim.allocation.problem import prepare
 from sim.errors import SimError
+from sim.inputs.scenario import as_scenario
 from sim.model.engine import Simulation
 from sim.model.lp_policy import build_problem, unit_curves
 from sim.report.labels import (
@@ -66,6 +67,7 @@ ROBUST_PARAMETERS = (
 
 def situation(scenario, year: int, *, replicate: int = 0, budget_thb: float | None = None):
     """The simulated situation at the start of `year` (scenario policy until then)."""
+    scenario = as_scenario(scenario)
     if year < scenario.start_year:
         raise SimError(f"--year {year} is before the scenario starts ({scenario.start_year})")
     if year > scenario.start_year + 50:
@@ -84,7 +86,11 @@ def situation(scenario, year: int, *, replicate: int = 0, budget_thb: float | No
 
 def recommend(scenario, year: int, *, replicate: int = 0, budget_thb: float | None = None,
               mip: bool | None = None):
-    """(problem, result, header) for the year's recommended allocation."""
+    """(problem, result, header, ctx) for the year's recommended allocation.
+
+    `scenario` is a Scenario, a shipped scenario's name or a file path.
+    """
+    scenario = as_scenario(scenario)
     sim, ctx = situation(scenario, year, replicate=replicate, budget_thb=budget_thb)
     if mip is not None:
         ctx.params = ctx.params.with_overrides({"policy.lp.mip": bool(mip)}, origin="--mip")

@@ -173,8 +173,39 @@ def _group_order(frame: pd.DataFrame, by: str | None, order: Sequence[str] | Non
     return present
 
 
+SCENARIO_COLORS = {
+    "province_2021": PALETTE[0],
+    "zone_pilot_2022": PALETTE[1],
+    "zone_all_2023": PALETTE[2],
+    "lp_optimal": PALETTE[3],
+    "codi_2022_2024": PALETTE[4],
+    "history_2010": PALETTE[5],
+    "baseline": "#666666",
+    "zones_capped": "#8C6D31",
+    "zones_see_no_better": "#7F7F7F",
+}
+"""A fixed colour per shipped scenario, so a scenario looks the same in every figure whatever
+else is drawn beside it; other names take the palette's colours not used by these."""
+
+
+def scenario_color(name: Any) -> str | None:
+    """The fixed colour of a shipped scenario's name, else None."""
+    return SCENARIO_COLORS.get(str(name)) if name is not None else None
+
+
 def _colors(groups: Sequence) -> dict:
-    return {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
+    """A colour per group: the shipped scenarios' own, then the palette's in order (skipping
+    colours a shipped scenario in this figure already has)."""
+    fixed = {g: scenario_color(g) for g in groups if scenario_color(g) is not None}
+    free = [c for c in PALETTE if c not in fixed.values()] or list(PALETTE)
+    out, k = {}, 0
+    for g in groups:
+        if g in fixed:
+            out[g] = fixed[g]
+        else:
+            out[g] = free[k % len(free)]
+            k += 1
+    return out
 
 
 def _check_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:

@@ -33,6 +33,7 @@ from sim.report.plots.base import (
     _sweep_frame,
     _t_interval,
     _value_formatter,
+    scenario_color,
 )
 from sim.report.plots.maps import _text_color
 
@@ -69,7 +70,7 @@ def plot_zone_share_curve(results_or_frame: Any, metric: str = "people_protected
         fig, body = _new_figure(10.5 if has_pairs else 7.5, 5.0)
         axes = body.subplots(1, 2 if has_pairs else 1, squeeze=False).ravel()
         ax = axes[0]
-        color = PALETTE[0]
+        color = scenario_color(scenario) or PALETTE[0]
         ax.scatter(rows["_s"], rows[metric], s=10, color="#999999", alpha=0.6,
                    label=text("replicate_values", lang), zorder=2)
         band = table["half"].fillna(0)

@@ -48,14 +48,25 @@ from sim.report.plots.base import (
 # --- fans over time --------------------------------------------------------------------------
 
 
-def _fan(ax, frame: pd.DataFrame, metric: str, groups: list, by: str | None, colors: dict) -> None:
+MIN_BAND_REPLICATES = 5
+"""Fewer replicates than this draw no 50%/90% bands (two values make no 90% band): each
+replicate is drawn as a thin line instead, and the caption says so."""
+
+
+def _fan(ax, frame: pd.DataFrame, metric: str, groups: list, by: str | None, colors: dict,
+         bands: bool = True) -> None:
     for g in groups:
         sub = frame if g is None else frame[frame[by] == g]
         q = sub.groupby("year")[metric].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
         years = q.index.to_numpy(float)
         color = colors[g]
-        ax.fill_between(years, q[0.05], q[0.95], color=color, alpha=0.12, linewidth=0)
-        ax.fill_between(years, q[0.25], q[0.75], color=color, alpha=0.28, linewidth=0)
+        if bands:
+            ax.fill_between(years, q[0.05], q[0.95], color=color, alpha=0.12, linewidth=0)
+            ax.fill_between(years, q[0.25], q[0.75], color=color, alpha=0.28, linewidth=0)
+        elif "replicate" in sub.columns:
+            for _, one in sub.groupby("replicate"):
+                one = one.sort_values("year")
+                ax.plot(one["year"].to_numpy(float), one[metric], color=color, linewidth=0.7, alpha=0.55)
         ax.plot(years, q[0.5], color=color, linewidth=1.8, marker="o", markersize=3)
 
 
@@ -78,11 +89,15 @@ def plot_fan(summary: pd.DataFrame, metric: str, by: str | None = "scenario", la
             raise SimError("the summary has no rows to plot", where="summary")
         groups = _group_order(frame, by, order)
         colors = _colors(groups)
+        fewest = int(frame.groupby(by)["replicate"].nunique().min()) if (
+            by in frame.columns and "replicate" in frame.columns) else (
+            int(frame["replicate"].nunique()) if "replicate" in frame.columns else None)
+        bands = fewest is None or fewest >= MIN_BAND_REPLICATES
         if metric == FUNDS_BY_STATUS:
             fig, body = _new_figure(9.5, 6.8)
             axes = body.subplots(2, 2, sharex=True).ravel()
             for ax, m in zip(axes, metrics, strict=True):
-                _fan(ax, frame, m, groups, by, colors)
+                _fan(ax, frame, m, groups, by, colors, bands)
                 ax.set_title(metric_name(m, lang), fontsize=10)
                 ax.set_ylabel(metric_unit(m, lang))
                 _value_axis(ax.yaxis, m, lang)
@@ -94,7 +109,7 @@ def plot_fan(summary: pd.DataFrame, metric: str, by: str | None = "scenario", la
         else:
             fig, body = _new_figure(8.0, 5.2)
             ax = body.subplots()
-            _fan(ax, frame, metric, groups, by, colors)
+            _fan(ax, frame, metric, groups, by, colors, bands)
             ax.set_ylabel(_axis_label(metric, lang))
             _value_axis(ax.yaxis, metric, lang)
             _year_axis(ax, lang)
@@ -103,8 +118,12 @@ def plot_fan(summary: pd.DataFrame, metric: str, by: str | None = "scenario", la
         body.suptitle(heading, fontsize=13)
         labels = [scenario_label(g if g is not None else (name or "scenario"), lang) for g in groups]
         handles = [Line2D([], [], color=colors[g], linewidth=2) for g in groups]
-        handles += [Patch(color="#777777", alpha=0.45), Patch(color="#777777", alpha=0.18)]
-        labels += [text("band50", lang), text("band90", lang)]
+        if bands:
+            handles += [Patch(color="#777777", alpha=0.45), Patch(color="#777777", alpha=0.18)]
+            labels += [text("band50", lang), text("band90", lang)]
+        else:
+            handles.append(Line2D([], [], color="#777777", linewidth=0.7, alpha=0.55))
+            labels.append(text("replicate_values", lang))
         body.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3),
                    fontsize=8.5, frameon=False)
         if caption is None:
@@ -112,7 +131,9 @@ def plot_fan(summary: pd.DataFrame, metric: str, by: str | None = "scenario", la
             reps = int(frame.groupby(by)["replicate"].nunique().max()) if (
                 by in frame.columns and "replicate" in frame.columns) else (
                 int(frame["replicate"].nunique()) if "replicate" in frame.columns else None)
-            caption = source_caption(lang, scenarios=names, replicates=reps) + "\n" + text("fan_note", lang)
+            note = (text("fan_note", lang) if bands
+                    else text("fan_note_few", lang, n=fewest, least=MIN_BAND_REPLICATES))
+            caption = source_caption(lang, scenarios=names, replicates=reps) + "\n" + note
         return _finish(fig, lang, caption)
 
 

@@ -231,3 +231,18 @@ def test_scenarios_from_dicts_names_and_paths_are_the_same(tmp_path):
     assert as_scenario({"extends": str(shipped.path), "name": "zone_all_2023"}).params.to_dict() == \
         shipped.params.to_dict()
     assert scenario_from_dict({"name": "x"}).name == "x"
+
+
+def test_one_unit_held_is_singular():
+    from types import SimpleNamespace
+
+    from sim.studies.recommend import explain
+
+    units = pd.DataFrame({"unit_id": ["a", "b"], "level": ["province", "zone"]})
+    cons = pd.DataFrame({"name": ["floor a", "cap b", "cap a"], "group": ["floor", "cap", "cap"],
+                         "binding": [True, True, False], "shadow_price": [0.0, 0.0, 0.0]})
+    result = SimpleNamespace(amounts_thb=pd.Series([10.0, 5.0], index=["a", "b"]), units=units,
+                             gain_people=1.0, objective=1.0, constraints=cons)
+    header = {"year": 2024, "year_be": 2567, "budget_thb": 15.0, "state": "x"}
+    text = explain(result, header)
+    assert "1 unit held at its floor (overhead), 1 at its cap" in text and "1 units" not in text

@@ -157,7 +157,8 @@ def explain(result: AllocationResult, header: dict) -> str:
         lines.append(f"  binding: {row.name} — one more baht here is worth {row.shadow_price:.6f} people")
     caps = int((cons["binding"] & (cons["group"] == "cap")).sum())
     floors = int((cons["binding"] & (cons["group"] == "floor")).sum())
-    lines.append(f"  {floors} units held at their floor (overhead), {caps} at their cap (absorptive capacity).")
+    lines.append(f"  {floors} unit{'s' if floors != 1 else ''} held at {'their' if floors != 1 else 'its'} floor "
+                 f"(overhead), {caps} at {'their' if caps != 1 else 'its'} cap (absorptive capacity).")
     return "\n".join(lines)
 
 

@@ -329,7 +329,7 @@ def test_the_whole_study_with_the_same_seed_gives_identical_tables(tmp_path, cap
     """Once from the command line (2 workers), once from Python (in-process): same tables;
     the folder resumes without re-running; a quick run does not write into results/."""
     from sim.cli import main
-    from sim.cli.decide import QUICK_OUT
+    from sim.cli.decide import quick_out
 
     study = _study_file(tmp_path, TINY)
     first, second = tmp_path / "first", tmp_path / "second"
@@ -356,4 +356,6 @@ def test_the_whole_study_with_the_same_seed_gives_identical_tables(tmp_path, cap
 
     again = Decision.from_file(study).run(first, workers=1, progress=False)
     assert again.ran == 0  # resumed: nothing left to run
-    assert not QUICK_OUT.resolve().is_relative_to((ROOT / "results").resolve())
+    folder = quick_out()
+    assert not folder.resolve().is_relative_to((ROOT / "results").resolve()) and not any(folder.iterdir())
+    folder.rmdir()

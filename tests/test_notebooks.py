@@ -27,6 +27,7 @@ EXPECTED = {
     "02_parameter_sweep": ["zone_share_curve", "zone_share_curve_coverage", "heatmap", "sobol"],
     "03_export_allocation": ["allocation_2024"],
     "04_calibration": ["history_fit", "identifiability"],
+    "05_robust_decision": ["regret", "regret_th", "frontier", "evppi"],
 }
 
 

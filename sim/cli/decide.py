@@ -12,7 +12,12 @@ from typing import Any
 from sim.errors import SimError
 
 HELP = "which practice is robust across plausible worlds, where zones win, and what to measure first"
-QUICK_OUT = Path(tempfile.gettempdir()) / "welfare-sim-decide-quick"
+QUICK_PREFIX = "welfare-sim-decide-quick-"
+
+
+def quick_out() -> Path:
+    """A fresh temporary folder for a quick run (never results/, never yesterday's runs)."""
+    return Path(tempfile.mkdtemp(prefix=QUICK_PREFIX))
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,8 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--replicates", type=int, default=None, help="replicates per world and policy (default: the file's)")
     p.add_argument("--allocator-worlds", type=int, default=None,
                    help="worlds the allocator policies run in (the first N; default: the file's)")
-    p.add_argument("--out", default=None, help="output folder (default results/decision; with --quick a "
-                   f"temporary folder, {QUICK_OUT}); re-running the same study resumes")
+    p.add_argument("--out", default=None, help="output folder (default results/decision; with --quick a new "
+                   f"temporary folder, {tempfile.gettempdir()}/{QUICK_PREFIX}...); re-running the same study resumes")
     p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)), help="local processes")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to run on a cluster")
     p.add_argument("--quick", action="store_true",
@@ -40,7 +45,7 @@ def main(args: Any) -> int:
             raise SimError(f"--{flag} must be at least 1, got {value}")
     decision = Decision.from_file(args.file, quick=args.quick, worlds=args.worlds, replicates=args.replicates,
                                   allocator_worlds=args.allocator_worlds)
-    out = Path(args.out) if args.out else (QUICK_OUT if args.quick else Path("results") / "decision")
+    out = Path(args.out) if args.out else (quick_out() if args.quick else Path("results") / "decision")
     cfg, runs = decision.config, decision.config.n_runs
     print(f"decide: {cfg.worlds} worlds x {len(cfg.rule_policies)} policies + twin x {cfg.replicates} replicates "
           f"({runs['rules']} runs), allocator in {cfg.n_allocator_worlds} worlds ({runs['allocator']} runs) -> {out}",

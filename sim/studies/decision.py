@@ -455,10 +455,11 @@ def run_world_policy(spec) -> dict[str, pd.DataFrame]:
     :func:`study_base`. The policy's settings apply over the world's (the twin's zero budget
     wins over the world's budget); the planner plans with ``beliefs``. Replicate k uses the
     sweep's seed and k, the same in every world and under every policy (common random numbers).
-    Returns the yearly outcomes (``summary``).
+    Returns the yearly outcomes (``summary``) and the run's CPU seconds (``cpu_seconds``).
     """
     from sim.model.engine import Simulation
 
+    cpu_start = time.process_time()
     study = spec.base
     values = dict(spec.overrides)
     values.pop("world")
@@ -479,6 +480,7 @@ def run_world_policy(spec) -> dict[str, pd.DataFrame]:
     for column in OUTCOMES[1:] + ("dev_budget_thb", "dev_overhead_thb"):
         if column in summary.columns:
             out[column] = summary[column].to_numpy()
+    out["cpu_seconds"] = time.process_time() - cpu_start  # the run's compute, for benchmarks/decide.py
     return {"summary": out}
 
 

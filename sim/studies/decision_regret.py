@@ -141,12 +141,14 @@ def regret_bias(values: pd.DataFrame, names: list[str], metric: str, *, twin: st
     pooled over worlds and divided by the number of replicates; the mean change of each
     statistic is its estimated bias (positive: the plain figure is too high). This plug-in
     estimate is low where policies truly tie; ``bias_mean_regret_bound`` is the most the mean
-    regret can be biased (the expected largest noise among the policies). Needs at least two
-    replicates; otherwise the bias columns are missing values.
+    regret can be biased (the expected largest noise among the policies). ``replicate_se`` is the
+    standard error of a policy's mean in a world, ``difference_se`` (the median over pairs) that
+    of a difference between two policies there, much smaller on common random numbers. Needs at
+    least two replicates; otherwise the bias columns are missing values.
     """
     columns = ["policy", "bias_max_regret", "bias_p90_regret", "bias_mean_regret", "bias_share_within_margin",
                "max_regret_corrected", "p90_regret_corrected", "mean_regret_corrected", "bias_mean_regret_bound",
-               "replicate_se"]
+               "replicate_se", "difference_se"]
     cand = [n for n in names if n in set(values["policy"])]
     table = values[values["policy"].isin(cand + [twin])]
     counts = table.groupby(["world", "policy"]).size().unstack("policy")
@@ -176,11 +178,14 @@ def regret_bias(values: pd.DataFrame, names: list[str], metric: str, *, twin: st
         bound += float(noise[:, :-1].max(axis=1).mean())
     bias = total / draws - plain
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))[:-1]
+    k = len(cand)
+    pairs = [cov[i, i] + cov[j, j] - 2 * cov[i, j] for i in range(k) for j in range(i + 1, k)]
+    difference_se = float(np.sqrt(max(np.median(pairs), 0.0))) if pairs else np.nan
     return pd.DataFrame({
         "policy": cand, "bias_max_regret": bias[0], "bias_p90_regret": bias[1], "bias_mean_regret": bias[2],
         "bias_share_within_margin": bias[3], "max_regret_corrected": plain[0] - bias[0],
         "p90_regret_corrected": plain[1] - bias[1], "mean_regret_corrected": plain[2] - bias[2],
-        "bias_mean_regret_bound": bound / draws, "replicate_se": se,
+        "bias_mean_regret_bound": bound / draws, "replicate_se": se, "difference_se": difference_se,
     })
 
 

@@ -37,6 +37,12 @@ def _pct(value: Any, digits: int = 0) -> str:
     return f"{100 * float(value):.{digits}f}%"
 
 
+def _num(value: float) -> str:
+    """A band's end as a reader writes it: 120,000 or 0.15."""
+    v = float(value)
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
+
+
 def _table(frame: pd.DataFrame) -> list[str]:
     head = "| " + " | ".join(frame.columns) + " |"
     rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
@@ -198,8 +204,8 @@ def _markdown(decision, outcomes, robustness, wins, boxes, box_note, evppi, note
     pri = decision.priors()
     lines += _table(pd.DataFrame({
         "coefficient": [_label(c) for c in pri["coefficient"]],
-        "band (uniform)": [f"{lo:,.4g} – {hi:,.4g}" for lo, hi in zip(pri["low"], pri["high"], strict=True)],
-        "planner's value": [f"{v:,.4g}" for v in pri["planner_value"]],
+        "band (uniform)": [f"{_num(lo)} – {_num(hi)}" for lo, hi in zip(pri["low"], pri["high"], strict=True)],
+        "planner's value": [_num(v) for v in pri["planner_value"]],
         "unit": pri["unit"], "why this band": pri["why"]}))
     lines += ["", "## Policies", ""]
     pol = decision.policies()
@@ -241,13 +247,16 @@ def _markdown(decision, outcomes, robustness, wins, boxes, box_note, evppi, note
             "**Regret from replicate means is biased upward.** The best of several noisy means lies, on "
             "average, above the best true mean, so every gap to it is too large. With "
             f"{cfg.replicates} replicates the standard error of a policy's mean in a world is about "
-            f"{_fmt(rob['replicate_se'].median())} person-years (common random numbers make the policies' "
-            "errors in a world move together, which helps). A parametric bootstrap (the replicate means "
-            "perturbed by the replicates' own noise, regret recomputed) puts the bias of the maximum "
-            f"regret at {_fmt(rob['bias_max_regret'].min())} to {_fmt(rob['bias_max_regret'].max())} "
-            f"person-years and of the mean regret at {_fmt(rob['bias_mean_regret'].min())} to "
-            f"{_fmt(rob['bias_mean_regret'].max())}, depending on the policy; the column \"noise removed\" "
-            "subtracts it.", ""]
+            f"{_fmt(rob['replicate_se'].median())} person-years, but that of the difference between two "
+            f"policies only about {_fmt(rob['difference_se'].median())} (common random numbers: the "
+            "policies' errors in a world move together), and regret is made of differences. A "
+            "parametric bootstrap (the replicate means perturbed by the replicates' own noise, regret "
+            f"recomputed) puts the bias of the mean regret at {_fmt(rob['bias_mean_regret'].min())} to "
+            f"{_fmt(rob['bias_mean_regret'].max())} person-years and of the maximum regret at "
+            f"{_fmt(rob['bias_max_regret'].min())} to {_fmt(rob['bias_max_regret'].max())}, depending on the "
+            "policy; the column \"noise removed\" subtracts it. That plug-in estimate understates the bias "
+            "where policies are truly close; the mean regret's bias cannot exceed "
+            f"{_fmt(rob['bias_mean_regret_bound'].iloc[0])} person-years (all policies tied).", ""]
     else:
         lines += ["Regret from replicate means is biased upward (the best of noisy means is too high); with a "
                   "single replicate the bias cannot be estimated.", ""]

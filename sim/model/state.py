@@ -5,6 +5,10 @@ Isan's sub-districts with a fund, about 1,000 members and 2,700 baht per member,
 of generosity and reserves so that some funds start weak or dormant) or from a user's fund
 registry. Every random choice here is drawn from the run's counter-based streams keyed by
 sub-district code, so two scenarios with the same seed start from the same funds.
+
+The starting state carries its recent history (last year's members, years of falling
+membership, years of low reserves), drawn from each fund's own dynamics, so the status rule
+classifies the start exactly as it classifies every later year (`_recent_history`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import pandas as pd
 from scipy import special, stats
 
 from sim.inputs.parameters import ParameterSet
-from sim.model.benefits import N_AGE, N_TENURE, TENURE_WIDTH_YEARS
+from sim.model.benefits import N_AGE, N_TENURE, TENURE_WIDTH_YEARS, benefit_tables
 from sim.model.rng import Process, uniforms
 from sim.world.population import largest_remainder_rows
 
@@ -204,7 +208,9 @@ def synthetic_state(
     s_g = params["start.generosity_sigma"]
     generosity = np.clip(np.exp(s_g * z_gen - s_g**2 / 2), 0.3, params["benefits.generosity_cap"])
 
-    dormant = founded & (u(8) < params["start.share_dormant"])
+    # dormant funds are those whose money ran out: the start.share_dormant with the shortest
+    # reserves draw (so mostly the over-generous ones); their history is set in _recent_history
+    dormant = founded & (z_res < special.ndtri(params["start.share_dormant"]))
     if status_given is not None:
         dormant = dormant | (founded & (status_given == "dormant"))
     active = founded & ~dormant
@@ -235,7 +241,87 @@ def synthetic_state(
         local_support=local_support.astype(bool),
         status=status,
     )
-    state.members_last_year = state.total_members()
+    _recent_history(state, params, start_year, u, dormant, reserves_given)
     contribution = params["contribution.member_thb_per_year"]
     state.contributions_last_year = np.where(active, np.rint(state.total_members() * contribution * 100), 0).astype(np.int64)
     return state
+
+
+# ------------------------------------------------------------------ rates and recent history
+
+
+def join_rate(state: FundState, params: ParameterSet, outreach: np.ndarray) -> np.ndarray:
+    """Yearly join hazard before saturation: trust, outreach and local support."""
+    floor = params["membership.trust_floor"]
+    trust = floor + (1 - floor) * state.governance
+    local = np.where(state.local_support, 1 + params["membership.local_support_boost"], 1.0)
+    return params["membership.join_rate"] * trust * local * (1 + outreach)
+
+
+def dropout_monthly(state: FundState, params: ParameterSet) -> np.ndarray:
+    yearly = params["membership.dropout_rate"] * (1 + params["membership.dropout_weak_factor"] * (1 - state.governance))
+    yearly = np.where(state.founded & ~state.active, yearly * params["membership.dropout_dormant_factor"], yearly)
+    yearly = np.clip(yearly, 0.0, 0.99)
+    return 1.0 - (1.0 - yearly) ** (1.0 / 12.0)
+
+
+def expected_member_growth(state: FundState, params: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
+    """Each fund's expected relative change of members over a year at today's rates, and its sd.
+
+    The monthly step's rules as yearly expected counts: joining from the non-members (trust,
+    local support, saturation towards the coverage ceiling; active funds only), dropout
+    (higher with weak governance, much higher in dormant funds) and deaths by age band. The sd
+    is that of the counts (Poisson), relative to the members: about 2% a year for a fund of
+    700 members, 3% for 300.
+    """
+    members = state.total_members().astype(float)
+    pop_total = state.population.sum(axis=1).astype(float)
+    saturation = np.maximum(0.0, 1.0 - members / np.maximum(pop_total, 1.0) / params["membership.coverage_ceiling"])
+    rate = join_rate(state, params, np.zeros(state.n)) * saturation
+    age_factor = np.asarray(params["membership.join_age_factor"], float)
+    joins = (state.non_members() * (1.0 - np.exp(-rate[:, None] * age_factor[None, :]))).sum(axis=1)
+    joins = np.where(state.active, joins, 0.0)
+    leave = members * (1.0 - (1.0 - dropout_monthly(state, params)) ** 12)
+    death = np.asarray(params["demography.death_rate_per_1000"], float) * params["demography.death_rate_multiplier"] / 1000
+    deaths = state.members_by_age() @ (1.0 - np.exp(-death))
+    size = np.maximum(members, 1.0)
+    return (joins - leave - deaths) / size, np.sqrt(joins + leave + deaths) / size
+
+
+def _recent_history(state: FundState, params: ParameterSet, start_year: int, u, dormant: np.ndarray,
+                    reserves_given: np.ndarray | None) -> None:
+    """The two years before the start, so the start classifies like every later year.
+
+    The engine classifies the starting state with the yearly rule (`yearly.end_year`), which
+    compares members with last year's and counts years of falling members and of low reserves.
+    Those come from each fund's own dynamics, not from a blank slate:
+
+    - members a year ago: today's members undone by one year of the fund's expected change
+      plus the noise of the counts (`expected_member_growth`), so a fund shrinking under the
+      model's rules was shrinking last year too, and one growing was growing; whether members
+      also fell the year before is drawn the same way. A fund has a year of history only if it
+      existed for that whole year (funds founded last year have none);
+    - dormant funds went dormant by the rule: reserves below `status.dormant_ratio` of a
+      year's expected benefits (a registry's reserves are kept as given) for two years running;
+      an active fund below that line crossed it only last year, else it would be dormant.
+    """
+    founded = state.founded
+    growth, sd = expected_member_growth(state, params)
+    change_last = np.maximum(growth + sd * special.ndtri(u(11)), -0.9)
+    change_before = growth + sd * special.ndtri(u(12))
+    members = state.total_members()
+    had_last = founded & (state.founded_year <= start_year - 2)
+    had_before = founded & (state.founded_year <= start_year - 3)
+    state.members_last_year = np.where(had_last, np.rint(members / (1.0 + change_last)), members).astype(np.int64)
+    fell_before = had_before & (change_before < -params["status.falling_threshold"])
+    state.falling_years = fell_before.astype(np.int64)
+    # dormant: money below the dormant line (a uniform share of it), one year counted before the start
+    tables = benefit_tables(params)
+    standard = np.einsum("iat,at->i", state.members, tables.per_member_year_thb)
+    standard += np.einsum("isa,a->i", state.waiting, tables.per_member_year_thb[:, 0])
+    line = params["status.dormant_ratio"] * standard * state.generosity * 100.0
+    cap = np.floor(u(13) * line).astype(np.int64)
+    given = np.zeros(state.n, bool) if reserves_given is None else ~np.isnan(reserves_given)
+    drained = dormant & ~given
+    state.reserves = np.where(drained, np.minimum(state.reserves, cap), state.reserves)
+    state.low_ratio_years = np.where(dormant, 1, 0).astype(np.int64)

@@ -26,6 +26,8 @@ from sim.model.state import (
     FundState,
     largest_remainder,
 )
+from sim.model.state import dropout_monthly as dropout_monthly
+from sim.model.state import join_rate as join_rate
 
 YEAR_FLOWS = ("matching", "local_gov", "startup_grant", "admin_on_grants", "founders", "founded", "revived")
 
@@ -33,21 +35,6 @@ YEAR_FLOWS = ("matching", "local_gov", "startup_grant", "admin_on_grants", "foun
 def population_in(state: FundState, params: ParameterSet, years_since_start: int) -> np.ndarray:
     factor = (1.0 + params["population.growth_per_year"]) ** years_since_start
     return np.rint(state.base_population * factor).astype(np.int64)
-
-
-def join_rate(state: FundState, params: ParameterSet, outreach: np.ndarray) -> np.ndarray:
-    """Yearly join hazard before saturation: trust, outreach and local support."""
-    floor = params["membership.trust_floor"]
-    trust = floor + (1 - floor) * state.governance
-    local = np.where(state.local_support, 1 + params["membership.local_support_boost"], 1.0)
-    return params["membership.join_rate"] * trust * local * (1 + outreach)
-
-
-def dropout_monthly(state: FundState, params: ParameterSet) -> np.ndarray:
-    yearly = params["membership.dropout_rate"] * (1 + params["membership.dropout_weak_factor"] * (1 - state.governance))
-    yearly = np.where(state.founded & ~state.active, yearly * params["membership.dropout_dormant_factor"], yearly)
-    yearly = np.clip(yearly, 0.0, 0.99)
-    return 1.0 - (1.0 - yearly) ** (1.0 / 12.0)
 
 
 def begin_year(state: FundState, params: ParameterSet, tables: BenefitTables, year: int, start_year: int,
@@ -146,15 +133,26 @@ def expected_benefits_thb(state: FundState, params: ParameterSet, tables: Benefi
     return per_member
 
 
+def falling_members(members: np.ndarray, last_year: np.ndarray, params: ParameterSet) -> np.ndarray:
+    """Members fell this year: by more than `status.falling_threshold` of last year's members."""
+    return members < last_year * (1.0 - params["status.falling_threshold"])
+
+
 def end_year(state: FundState, params: ParameterSet, tables: BenefitTables, contributions_satang: np.ndarray) -> None:
-    """Reserve ratio and status by the parameter file's rule (MODEL.md 5.6)."""
+    """Reserve ratio and status by the parameter file's rule (MODEL.md 5.6).
+
+    The engine also calls this once on the starting state, which carries its last two years
+    (`state.synthetic_state`), so the start is classified by the same rule as every later year.
+    Years below the dormant ratio are counted for dormant funds too (a revived fund starts
+    again from zero), so the count says how long a fund's money has been short.
+    """
     expected = expected_benefits_thb(state, params, tables)
     ratio = (state.reserves / 100.0) / np.maximum(expected, 1.0)
     state.reserve_ratio = np.where(state.founded, ratio, 0.0)
     members = state.total_members()
-    falling = members < state.members_last_year
+    falling = falling_members(members, state.members_last_year, params)
     state.falling_years = np.where(state.founded & falling, state.falling_years + 1, 0)
-    low = state.active & (ratio < params["status.dormant_ratio"])
+    low = state.founded & (ratio < params["status.dormant_ratio"])
     state.low_ratio_years = np.where(low, state.low_ratio_years + 1, 0)
     state.active = state.active & (state.low_ratio_years < 2)
     weak = (ratio < params["status.weak_ratio"]) | (state.falling_years >= 2)

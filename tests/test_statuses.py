@@ -1,0 +1,173 @@
+"""Statuses that mean what they say (MODEL.md 5.6; issue 12, item 5).
+
+- "Members falling" is a decline beyond `status.falling_threshold`, not the loss of one member.
+- The starting state carries its recent history (last year's members, years of falling members,
+  years of low reserves), drawn from each fund's own dynamics, so the status rule classifies
+  the start like every later year: no jump in the number of weak funds in the first years.
+- Starting shares against MODEL.md ("about a fifth of funds start weak and some dormant"):
+  targets dormant 5% (`start.share_dormant`), weak about 20%, strong some (5-30%), normal the
+  rest. The weak target is not met while every fund has one fixed coverage ceiling (xfail
+  below, with the reason); with reach that grows with trust (issue 13) it must hold.
+
+Every shipped scenario that starts in 2023 runs two years on all of Isan (one replicate): about
+25 s in all, most of it the closed-loop LP of `lp_optimal`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+
+from sim.inputs.parameters import default_parameters
+from sim.inputs.scenario import load_scenario
+from sim.model.engine import Simulation
+from sim.model.state import DORMANT, STRONG, WEAK, expected_member_growth, synthetic_state
+from sim.model.yearly import end_year, falling_members
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+STARTING_2023 = sorted(p.stem for p in SCENARIOS.glob("*.toml") if load_scenario(p).start_year == 2023)
+
+# starting shares of founded funds: MODEL.md "about a fifth weak and some dormant"
+DORMANT_TARGET, DORMANT_TOLERANCE = 0.05, 0.015  # = start.share_dormant
+WEAK_TARGET, WEAK_TOLERANCE = 0.20, 0.05
+STRONG_RANGE = (0.05, 0.30)
+JUMP = 0.25  # largest relative change of the weak count from one year to the next
+# the membership dynamics of one fixed coverage ceiling for every fund (before issue 13's reach)
+FIXED_CEILING = "membership.coverage_ceiling" in default_parameters()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_numba_thread():
+    """One thread for the compiled step under pytest-xdist (results do not depend on it)."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(before)
+
+
+def counts(state) -> dict[str, int]:
+    return {"weak": int((state.status == WEAK).sum()), "dormant": int((state.status == DORMANT).sum()),
+            "strong": int((state.status == STRONG).sum()), "funds": int(state.founded.sum())}
+
+
+def test_shipped_scenarios_starting_in_2023_are_found():
+    assert {"baseline", "zone_all_2023", "province_2021", "zone_pilot_2022", "lp_optimal"} <= set(STARTING_2023)
+
+
+@pytest.mark.parametrize("name", STARTING_2023)
+def test_no_jump_in_weak_funds_in_the_first_years(name):
+    """Start (classified by the same rule), first and second year: the number of weak funds
+    changes by less than 25% from one to the next (it jumped from ~130 to ~1,050 before)."""
+    scenario = load_scenario(SCENARIOS / f"{name}.toml").with_overrides({}, years=2)
+    sim = Simulation(scenario, 0, outputs=("summary",))
+    series = [counts(sim.state)]
+    while sim.year < sim.end:
+        ctx = sim.prepare_year()
+        sim.run_year(ctx, sim.decide(ctx))
+        series.append(counts(sim.state))
+    weak = [c["weak"] for c in series]
+    summary = sim.result().summary
+    assert summary["funds_weak"].tolist() == weak[1:]
+    for before, after in zip(weak, weak[1:], strict=False):
+        assert abs(after - before) < JUMP * before, f"{name}: weak funds start, 2023, 2024 = {weak}"
+
+
+@pytest.fixture(scope="module")
+def isan_start():
+    """The Isan starting state of zone_all_2023 before and after the start classification."""
+    scenario = load_scenario(SCENARIOS / "zone_all_2023.toml").with_overrides({}, years=1)
+    sim = Simulation(scenario, 0, outputs=("summary",))
+    raw = synthetic_state(sim.geo, sim.params, scenario.start_year, sim.key)
+    return sim, raw
+
+
+def test_starting_dormant_and_strong_shares(isan_start):
+    sim, _ = isan_start
+    c = counts(sim.state)
+    assert sim.params["start.share_dormant"] == DORMANT_TARGET
+    assert abs(c["dormant"] / c["funds"] - DORMANT_TARGET) < DORMANT_TOLERANCE, c
+    assert STRONG_RANGE[0] < c["strong"] / c["funds"] < STRONG_RANGE[1], c
+
+
+@pytest.mark.xfail(FIXED_CEILING, strict=True, reason=(
+    "MODEL.md's 'about a fifth weak' is not met: about half of Isan's funds start weak, nearly all "
+    "because their members have been falling two years running. Under the fitted membership "
+    "dynamics (fixed 60% coverage ceiling, 7.9% dropout) each fund settles at 5-11% of its "
+    "population, so funds started above that (drawn ~1,000 members regardless of population) "
+    "shrink for a decade. A threshold near 15% gives a fifth at the start but the weak count then "
+    "falls by half a year (ratio-weak funds rebuild their reserves within a year or two). Needs issue 13 (reach that grows with trust, "
+    "dropout that falls with it) and starting members near each fund's reach."))
+def test_about_a_fifth_of_funds_start_weak(isan_start):
+    sim, _ = isan_start
+    c = counts(sim.state)
+    assert abs(c["weak"] / c["funds"] - WEAK_TARGET) < WEAK_TOLERANCE, c
+
+
+def test_falling_needs_a_decline_beyond_the_threshold(isan_start):
+    """Defaults: members down 1% a year are not falling, down 5% are (two years running: weak)."""
+    sim, _ = isan_start
+    params = sim.params
+    assert 0.01 < params["status.falling_threshold"] < 0.05
+    last = np.array([1000, 1000, 1000, 1000])
+    assert falling_members(np.array([1010, 1000, 990, 950]), last, params).tolist() == [False, False, False, True]
+    # through the status rule: funds with money enough, members falling last year too
+    state = sim.state.copy()
+    tables = sim.tables
+    rows = np.flatnonzero(state.active & (state.reserve_ratio >= 2 * params["status.weak_ratio"]))[:40]
+    assert rows.size == 40
+    members = state.total_members()
+    one, five = rows[:20], rows[20:]
+    state.members_last_year[one] = np.rint(members[one] / 0.99)
+    state.members_last_year[five] = np.rint(members[five] / 0.95)
+    state.falling_years[rows] = 1
+    end_year(state, params, tables, state.contributions_last_year)
+    assert (state.falling_years[one] == 0).all() and (state.status[one] != WEAK).all()
+    assert (state.falling_years[five] == 2).all() and (state.status[five] == WEAK).all()
+    # with the threshold at 0 the loss of one member counts, as before
+    zero = params.with_overrides({"status.falling_threshold": 0.0})
+    assert falling_members(np.array([999]), np.array([1000]), zero).tolist() == [True]
+
+
+def test_starting_history_matches_each_funds_status_and_dynamics(isan_start):
+    """A fund weak by falling members has a history that shows it, a dormant one has the
+    low-ratio years, a fund founded last year has no history, and a fund whose history shows
+    falling members keeps falling in the first year (the model's own dynamics)."""
+    sim, raw = isan_start
+    params, start = sim.params, sim.scenario.start_year
+    s = sim.state
+    founded = raw.founded
+    fell_last = founded & falling_members(raw.total_members(), raw.members_last_year, params)
+    # classified weak by members: fell last year and the year before
+    by_members = fell_last & (raw.falling_years >= 1)
+    assert by_members.sum() > 0
+    assert (s.falling_years[by_members] >= 2).all() and (s.status[by_members & s.active] == WEAK).all()
+    assert (s.falling_years[founded & ~fell_last] == 0).all()
+    # funds founded last year: no history
+    young = founded & (raw.founded_year == start - 1)
+    assert young.any() and (raw.members_last_year[young] == raw.total_members()[young]).all()
+    assert (raw.falling_years[young] == 0).all()
+    # dormant funds: reserves below the dormant line, two years running
+    dormant = s.status == DORMANT
+    assert dormant.any()
+    assert (s.reserve_ratio[dormant] < params["status.dormant_ratio"]).all()
+    assert (s.low_ratio_years[dormant] >= 2).all()
+    # active funds below the dormant line crossed it only last year
+    low = s.active & (s.reserve_ratio < params["status.dormant_ratio"])
+    assert (s.low_ratio_years[low] == 1).all()
+    # history follows the dynamics: last year's change has the sign of the expected change
+    growth, _ = expected_member_growth(raw, params)
+    old = founded & (raw.founded_year <= start - 2) & raw.active
+    change = raw.total_members()[old] / raw.members_last_year[old] - 1
+    assert np.corrcoef(growth[old], change)[0, 1] > 0.8
+    # ... and the first simulated year agrees with it (a fresh run: the fixture stays at the start)
+    run = Simulation(sim.scenario, 0, outputs=("summary",))
+    members0 = run.state.total_members().copy()
+    active0 = run.state.active.copy()
+    run.run_year(ctx := run.prepare_year(), run.decide(ctx))
+    fell_first = falling_members(run.state.total_members(), members0, params)
+    keep = old & active0 & run.state.active
+    assert fell_first[keep & fell_last].mean() > 0.75
+    assert fell_first[keep & ~fell_last].mean() < 0.2

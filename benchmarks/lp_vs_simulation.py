@@ -100,7 +100,7 @@ def channel_check(draws: int) -> pd.DataFrame:
     zone_over = ctx.units.table["overhead_thb"].to_numpy()[ctx.units.zone_rows]
     funded = (money[ctx.units.zone_rows] > 0) & (money[ctx.units.zone_rows] >= zone_over - 1e-9)
     effort, _ = capacity_building(effort, ctx.units, funded, params)
-    base = effect_strength(effort_to_subdistricts(effort, ctx.units, needs_seen(ctx.value, sim._noise, params), params),
+    base = effect_strength(effort_to_subdistricts(effort, ctx.units, needs_seen(ctx.value, sim._noise, params, ctx.units.cover["province"]), params),
                            params)
     n = sim.state.n
     rows = []

@@ -7,10 +7,14 @@ its efficiency (a zone's efficiency grows with its capacity k).
 
 Targeting is information, not magic. Each unit sees the need of the sub-districts in its
 area through a noisy signal — zones less noisy than provinces, provinces less than the
-region — and splits its effort by the need it observes. The effects grow with real need,
-so better information is worth more exactly where need differs a lot between places.
-Nothing here favours zones by construction: zones win only if their better view of need is
-worth more than their extra overhead and lower starting capacity.
+region — forms the posterior mean of each place's need (it knows its own noise law) and
+splits its effort to maximise the expected effect under the concave effect curve, taking
+the effort other levels already put there as given (`sim.model.targeting`: water-filling,
+no tuning exponent). The effects grow with real need, so better information is worth more
+exactly where need differs a lot between places. Nothing here favours zones by construction:
+with the same view, overhead, efficiency and capacity a zone does what its province would
+(tests/test_targeting_laws.py); zones win only if their better view of need is worth more
+than their extra overhead and lower starting capacity.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sim.inputs.parameters import ParameterSet
 from sim.model.benefits import N_AGE, N_TENURE, BenefitTables
 from sim.model.rng import Process, uniforms
 from sim.model.state import NOT_MATCHED, STRONG, FundState
+from sim.model.targeting import posterior_mean_need, water_fill
 
 LEVELS = ("region", "province_group", "province", "zone", "mentor")
 SPREAD_LEVELS = ("region", "province_group", "province", "zone")  # partitions of the region
@@ -487,22 +492,47 @@ def observation_noise(key, codes: np.ndarray, year: int, params: ParameterSet, f
     return noise
 
 
-def spread_weights(units: Units, value: np.ndarray, noise: dict[str, np.ndarray], params: ParameterSet):
-    """For each level, the share of a unit's effort each sub-district gets (by observed need)."""
-    focus = params["targeting.focus"]
-    weights = {}
-    for level in LEVELS:
-        observed = np.power(np.maximum(value * noise[level], 1e-12), focus)
-        if level == "mentor":
-            part = np.asarray(units_zone_index(units), dtype=np.int64)
-        else:
-            part = units.cover[level]
-        ok = part >= 0
-        totals = np.bincount(part[ok], weights=observed[ok], minlength=len(units.table) if level != "mentor" else part.max(initial=-1) + 1)
-        w = np.zeros_like(observed)
-        w[ok] = observed[ok] / np.maximum(totals[part[ok]], 1e-300)
-        weights[level] = w
-    return weights
+def needs_seen(value: np.ndarray, noise: dict[str, np.ndarray], params: ParameterSet,
+               province: np.ndarray) -> dict[str, np.ndarray]:
+    """Each level's posterior mean of every sub-district's need, from its own noisy view.
+
+    A level sees need x its error (`observation_noise`), knows its own noise law
+    (`targeting.noise.<level>`) and expects E[need | what it sees] under a lognormal prior
+    fitted to its view of each province's sub-districts (`province`: a label per sub-district,
+    e.g. `units.cover["province"]`; `targeting.posterior_mean_need`): a noisier view is pulled
+    harder towards the typical need, which is what makes it spread its effort. The prior is
+    per province, not per unit, so a place's posterior does not depend on how the units cut
+    the region, and one province's situation never moves another's view.
+    """
+    return {level: posterior_mean_need(value * noise[level], float(params[f"targeting.noise.{level}"]),
+                                       strata=province)
+            for level in LEVELS}
+
+
+def spread_effort(effort: np.ndarray, units: Units, seen: dict[str, np.ndarray], params: ParameterSet,
+                  base_effort: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Effort per sub-district from each level (THB-equivalent), placed by water-filling.
+
+    The levels place their effort one after another — region, province groups, provinces,
+    zones, mentors — each unit splitting its effort (per unit row of `units.table`) over the
+    sub-districts it covers to maximise the expected effect by its level's posterior means
+    `seen` (`targeting.water_fill`: marginal values equal under 1 - exp(-effort / scale)),
+    taking the effort already placed (by `base_effort` and the levels before it) as given.
+    Mentors of one zone pool their effort over the zone. Each unit's effort is placed exactly.
+    """
+    scale = params["effects.scale_thb"]
+    n = units.cover["region"].shape[0]
+    so_far = np.zeros(n) if base_effort is None else np.asarray(base_effort, float).copy()
+    out = {}
+    for level in SPREAD_LEVELS:
+        out[level] = water_fill(seen[level], effort, so_far, scale, units.cover[level])
+        so_far = so_far + out[level]
+    out["mentor"] = np.zeros(n)
+    mentor_rows = units.rows("mentor")
+    if mentor_rows.size:
+        per_zone = np.bincount(units.mentor_zone, weights=effort[mentor_rows], minlength=units.zone_rows.size)
+        out["mentor"] = water_fill(seen["mentor"], per_zone, so_far, scale, units_zone_index(units))
+    return out
 
 
 def units_zone_index(units: Units) -> np.ndarray:
@@ -513,21 +543,36 @@ def units_zone_index(units: Units) -> np.ndarray:
     return np.where(zone_row >= 0, position[np.maximum(zone_row, 0)], -1)
 
 
-def effort_to_subdistricts(effort: np.ndarray, units: Units, weights: dict[str, np.ndarray]) -> np.ndarray:
-    """Effort per sub-district (THB-equivalent) from every unit covering it."""
-    n = next(iter(units.cover.values())).shape[0]
-    total = np.zeros(n)
-    for level in SPREAD_LEVELS:
-        part = units.cover[level]
-        ok = part >= 0
-        total[ok] += effort[part[ok]] * weights[level][ok]
-    mentor_rows = units.rows("mentor")
-    if mentor_rows.size:
-        per_zone = np.bincount(units.mentor_zone, weights=effort[mentor_rows], minlength=units.zone_rows.size)
-        zpos = units_zone_index(units)
-        ok = zpos >= 0
-        total[ok] += per_zone[zpos[ok]] * weights["mentor"][ok]
-    return total
+def effort_to_subdistricts(effort: np.ndarray, units: Units, seen: dict[str, np.ndarray],
+                           params: ParameterSet) -> np.ndarray:
+    """Effort per sub-district (THB-equivalent) from every unit covering it (`spread_effort`)."""
+    return sum(spread_effort(effort, units, seen, params).values())
+
+
+def effort_per_thb(units: Units, dev: DevelopmentState, params: ParameterSet, funded_zone: np.ndarray) -> np.ndarray:
+    """Effort per baht above overhead per unit row, after the share that region, province
+    groups and provinces spend training funded zones (`capacity_building`): a province with a
+    funded zone, a province group with one in its provinces, the region if any."""
+    eff = unit_efficiency(units, dev, params)
+    train = params["units.zone_capacity.building_share"]
+    if train <= 0 or not np.asarray(funded_zone).any():
+        return eff
+    table = units.table
+    level = table["level"].to_numpy()
+    zone_prov = table["province_code"].to_numpy()[units.zone_rows]
+    provinces_with = set(zone_prov[np.asarray(funded_zone, bool)])
+    out = eff.copy()
+    for r in np.flatnonzero(np.isin(level, ("region", "province_group", "province"))):
+        if level[r] == "province":
+            hit = table["province_code"].iat[r] in provinces_with
+        elif level[r] == "province_group":
+            provs = table.loc[units.cover["province"][units.cover["province_group"] == r], "province_code"].unique()
+            hit = bool(provinces_with.intersection(provs))
+        else:
+            hit = True
+        if hit:
+            out[r] *= 1 - train
+    return out
 
 
 def capacity_building(effort: np.ndarray, units: Units, funded_zone: np.ndarray, params: ParameterSet):

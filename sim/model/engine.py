@@ -35,9 +35,9 @@ from sim.model.development import (
     effort_to_subdistricts,
     initial_development_state,
     money_to_effort,
+    needs_seen,
     observation_noise,
     real_value,
-    spread_weights,
     update_zone_capacity,
 )
 from sim.model.metrics import coverage_by_group, gini, survival_5y, theil
@@ -60,7 +60,12 @@ from sim.model.monthly import (
     REFUNDS,
     month_step,
 )
-from sim.model.policies import allocate_by_levels, funded_zones, unit_value_seen_by_region
+from sim.model.policies import (
+    allocate_by_levels,
+    funded_zones,
+    marginal_view,
+    unit_value_seen_by_region,
+)
 from sim.model.rng import run_key
 from sim.model.state import PROGRAMME_NAMES, STATUS_NAMES, FundState, synthetic_state
 from sim.model.yearly import begin_year, dropout_monthly, end_year, join_rate
@@ -183,7 +188,7 @@ def decide_money(ctx: YearContext, noise: dict[str, np.ndarray]) -> np.ndarray:
 
         return lp_allocation(ctx)
     seen = unit_value_seen_by_region(ctx.units, ctx.value, noise["region"])
-    return allocate_by_levels(ctx.params, ctx.budget_thb, ctx.units, ctx.zone_ok, seen)
+    return allocate_by_levels(ctx.params, ctx.budget_thb, ctx.units, ctx.zone_ok, seen, marginal_view(ctx, noise))
 
 
 class Simulation:
@@ -272,8 +277,7 @@ class Simulation:
         zone_over = units.table["overhead_thb"].to_numpy()[units.zone_rows]
         zone_funded = (money[units.zone_rows] > 0) & (money[units.zone_rows] >= zone_over - 1e-9)
         effort_funds, building = capacity_building(effort, units, zone_funded, params)
-        weights = spread_weights(units, ctx.value, self._noise, params)
-        effort_sub = effort_to_subdistricts(effort_funds, units, weights)
+        effort_sub = effort_to_subdistricts(effort_funds, units, needs_seen(ctx.value, self._noise, params, units.cover["province"]), params)
         strength = effect_strength(effort_sub, params)
         yearly = begin_year(state, params, self.tables, year, self.start, self.key, strength)
         newcomers = yearly.pop("newcomers")

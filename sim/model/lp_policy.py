@@ -3,7 +3,7 @@
 A unit's value curve is the expected gain in people protected at the end of next year as a
 function of the money it gets above its overhead, estimated from the simulated state:
 
-    gain_u(x) = sum over its sub-districts i of  G_i(S(o_i + eff_u * x * w_ui)) - G_i(S(o_i))
+    gain_u(x) = sum over its sub-districts i of  G_i(S(o_i + y_ui(eff_u * x))) - G_i(S(o_i))
 
 where
 
@@ -18,10 +18,12 @@ where
   others already saturate it; ignoring o_i made every unit look several times more valuable
   than it is where all levels chase the same few large needs;
 - eff_u is the unit's efficiency (a zone's grows with its capacity; provinces and the region
-  lose the share they spend training funded zones) and w_ui the share of the unit's effort
-  sub-district i gets by the unit's own noisy view of need. The year's actual view is not
-  known in advance, so the curve is averaged over `policy.lp.forecast_draws` stratified draws
-  of a *forecast* noise stream (never the one the year will use).
+  lose the share they spend training funded zones) and y_ui(e) the effort sub-district i gets
+  when the unit places effort e as the engine does: water-filling on the unit's posterior
+  means of need from its own noisy view, on top of o (`development.spread_effort`), so the
+  curve is the unit's own optimum at every x, not a fixed share scaled up. The year's actual
+  view is not known in advance, so the curve is averaged over `policy.lp.forecast_draws`
+  stratified draws of a *forecast* noise stream (never the one the year will use).
 
 The other units' effort needs their money. When it is known (the check against the
 simulation evaluates the curves at a given allocation) it is used directly. When the LP itself
@@ -49,11 +51,13 @@ from sim.model.development import (
     LEVELS,
     SPREAD_LEVELS,
     YearOutlook,
-    spread_weights,
-    unit_efficiency,
+    effort_per_thb,
+    needs_seen,
+    spread_effort,
     units_zone_index,
 )
 from sim.model.rng import Process, uniforms
+from sim.model.targeting import water_fill_many
 
 STRENGTH_GRID = 64  # points of G_i(E) on [0, 1]: numerical resolution of the interpolation only
 FORECAST_SLOT = 16  # first slot of the forecast streams (the year's own view uses slots 0-4)
@@ -119,50 +123,27 @@ def effective_efficiency(ctx, funded_zone: np.ndarray | None = None) -> np.ndarr
     exactly where the engine applies it (a province with a funded zone, a province group with
     one in its provinces, the region if any); without it, wherever zones may be funded.
     """
-    units, params = ctx.units, ctx.params
-    eff = unit_efficiency(units, ctx.dev, params)
-    train = params["units.zone_capacity.building_share"]
-    if train <= 0:
-        return eff
-    table = units.table
-    level = table["level"].to_numpy()
-    funded = ctx.zone_ok if funded_zone is None else funded_zone
-    if not funded.any():
-        return eff
-    zone_prov = table["province_code"].to_numpy()[units.zone_rows]
-    provinces_with = set(zone_prov[funded])
-    out = eff.copy()
-    for r in np.flatnonzero(np.isin(level, ("region", "province_group", "province"))):
-        if level[r] == "province":
-            hit = table["province_code"].iat[r] in provinces_with
-        elif level[r] == "province_group":
-            provs = table.loc[units.cover["province"][units.cover["province_group"] == r], "province_code"].unique()
-            hit = bool(provinces_with.intersection(provs))
-        else:
-            hit = True
-        if hit:
-            out[r] *= 1 - train
-    return out
+    return effort_per_thb(ctx.units, ctx.dev, ctx.params, ctx.zone_ok if funded_zone is None else funded_zone)
 
 
-def effort_by_level(ctx, money: np.ndarray, weights: dict[str, np.ndarray], eff: np.ndarray) -> dict[str, np.ndarray]:
-    """Effort per sub-district from each level (and per mentor row), for money per unit row."""
+def effort_by_level(ctx, money: np.ndarray, seen: dict[str, np.ndarray], eff: np.ndarray) -> dict[str, np.ndarray]:
+    """Effort per sub-district from each level (and per mentor row), for money per unit row,
+    placed as the engine places it (`development.spread_effort`, levels' posterior means
+    `seen`); the mentors of a zone share their pooled placement in proportion to their effort."""
     table = ctx.units.table
     over = table["overhead_thb"].to_numpy(float)
     cap_above = table["cap_thb"].to_numpy(float) - over
     effort = np.clip(money - over, 0.0, cap_above) * eff
-    out = {}
-    for lv in SPREAD_LEVELS:
-        part = ctx.units.cover[lv]
-        ok = part >= 0
-        e = np.zeros(part.shape[0])
-        e[ok] = effort[part[ok]] * weights[lv][ok]
-        out[lv] = e
+    placed = spread_effort(effort, ctx.units, seen, ctx.params)
+    out = {lv: placed[lv] for lv in SPREAD_LEVELS}
     mentors = ctx.units.rows("mentor")
     if mentors.size:
         zpos = units_zone_index(ctx.units)
+        pooled = np.bincount(ctx.units.mentor_zone, weights=effort[mentors], minlength=ctx.units.zone_rows.size)
         for j, row in enumerate(mentors):
-            out[f"mentor:{row}"] = np.where(zpos == ctx.units.mentor_zone[j], effort[row] * weights["mentor"], 0.0)
+            z = ctx.units.mentor_zone[j]
+            share = effort[row] / pooled[z] if pooled[z] > 0 else 0.0
+            out[f"mentor:{row}"] = np.where(zpos == z, placed["mentor"] * share, 0.0)
     return out
 
 
@@ -193,13 +174,13 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
     zpos = units_zone_index(units) if mentors.size else None
     views = []
     for noise in forecast_noise(ctx, draws):
-        weights = spread_weights(units, ctx.value, noise, params)
-        parts = effort_by_level(ctx, money, weights, eff)
+        seen = needs_seen(ctx.value, noise, params, ctx.units.cover["province"])
+        parts = effort_by_level(ctx, money, seen, eff)
         total = sum(parts.values())
-        views.append((weights, parts, total))
+        views.append((seen, parts, total))
     reference = np.mean([1 - np.exp(-total / scale) for _, _, total in views], axis=0)
     _, G = response(ctx, reference)
-    for weights, parts, total in views:
+    for seen, parts, total in views:
         for lv in SPREAD_LEVELS:
             part = units.cover[lv]
             ok = np.flatnonzero(part >= 0)
@@ -208,7 +189,9 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
             r = part[ok]
             other = total[ok] - parts[lv][ok]
             before = _interp(G, ok, 1 - np.exp(-other / scale))
-            effort = other[:, None] + eff[r, None] * x[r] * weights[lv][ok, None]
+            units_here, local = np.unique(r, return_inverse=True)
+            placed = water_fill_many(seen[lv][ok], eff[units_here, None] * x[units_here], other, scale, local)
+            effort = other[:, None] + placed
             contrib = _interp(G, ok, 1 - np.exp(-effort / scale)) - before[:, None]
             for k in range(n_segments):
                 gain[:, k] += np.bincount(r, weights=contrib[:, k], minlength=n_units) / draws
@@ -216,7 +199,9 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
             members = np.flatnonzero(zpos == units.mentor_zone[j])
             other = total[members] - parts[f"mentor:{row}"][members]
             before = _interp(G, members, 1 - np.exp(-other / scale))
-            effort = other[:, None] + eff[row] * x[row][None, :] * weights["mentor"][members, None]
+            placed = water_fill_many(seen["mentor"][members], eff[row] * x[row][None, :], other, scale,
+                                     np.zeros(members.size, np.int64))
+            effort = other[:, None] + placed
             gain[row] += (_interp(G, members, 1 - np.exp(-effort / scale)) - before[:, None]).sum(axis=0) / draws
     if raw:
         prev_x = np.concatenate([np.zeros((n_units, 1)), x[:, :-1]], axis=1)
@@ -276,8 +261,8 @@ def expected_protected(ctx, money: np.ndarray) -> float:
     scale = params["effects.scale_thb"]
     strengths = []
     for noise in forecast_noise(ctx, max(int(params["policy.lp.forecast_draws"]), 1)):
-        weights = spread_weights(units, ctx.value, noise, params)
-        strengths.append(1 - np.exp(-sum(effort_by_level(ctx, money, weights, eff).values()) / scale))
+        seen = needs_seen(ctx.value, noise, params, ctx.units.cover["province"])
+        strengths.append(1 - np.exp(-sum(effort_by_level(ctx, money, seen, eff).values()) / scale))
     outlook = YearOutlook(ctx.state, params, ctx.tables, np.mean(strengths, axis=0))
     return float(np.mean([outlook.protected(e, pot_externality=False).sum() for e in strengths]))
 
@@ -286,12 +271,13 @@ def rule_starts(ctx) -> list[np.ndarray]:
     """The two practices as starting allocations: all province-plus-zone money through
     provinces (zone share 0) and all through zones (zone share 1), other levels' shares as the
     scenario sets them."""
-    from sim.model.policies import allocate_by_levels
+    from sim.model.policies import allocate_by_levels, marginal_view
 
     starts = []
+    view = marginal_view(ctx, forecast_noise(ctx, 1)[0])  # by_marginal_value reads a view: a forecast one
     for share in (0.0, 1.0):
         params = ctx.params.with_overrides({"policy.zone_share": share}, origin="lp start")
-        starts.append(allocate_by_levels(params, ctx.budget_thb, ctx.units, ctx.zone_ok))
+        starts.append(allocate_by_levels(params, ctx.budget_thb, ctx.units, ctx.zone_ok, marginal=view))
     return starts
 
 

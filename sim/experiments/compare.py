@@ -176,6 +176,7 @@ class Comparison:
     horizon: pd.DataFrame = field(default_factory=pd.DataFrame)
     shape: pd.DataFrame = field(default_factory=pd.DataFrame)
     discount_rate: float = float("nan")
+    beliefs: str = ""
 
     def answer(self) -> str:
         """The comparison in plain words, computed from the numbers."""
@@ -190,6 +191,8 @@ class Comparison:
                  f"summed over the years.",
                  f"Reference{reference}: {self.baseline}, {float(base[HEADLINE].mean()):,.0f} person-years "
                  f"({float(base['people_protected'].mean()):,.0f} people protected in {year})."]
+        if self.beliefs:
+            lines.append(f"Beliefs the answer rests on (assumed, not measured): {self.beliefs}.")
         shape = self.shape.set_index("scenario") if not self.shape.empty else None
         for row in d.itertuples():
             sign = "more" if row.difference >= 0 else "fewer"
@@ -253,7 +256,18 @@ def compare(scenarios, replicates: int, *, seed: int | None = None, workers: int
     horizon = horizon_differences(visible, names[0])
     return Comparison(summary=summary, differences=paired_differences(visible, names[0]),
                       cost=cost_effectiveness(summary, rate), baseline=names[0], names=names,
-                      horizon=horizon, shape=time_shape(horizon), discount_rate=rate)
+                      horizon=horizon, shape=time_shape(horizon), discount_rate=rate,
+                      beliefs=level_beliefs(scenarios[0].params))
+
+
+def level_beliefs(params) -> str:
+    """The named beliefs about province and zone level that a comparison is conditional on."""
+    return (f"zones see need with noise {params['targeting.noise.zone']:.2f} against the provinces' "
+            f"{params['targeting.noise.province']:.2f} (log-sd); efficiency zone "
+            f"{params['units.efficiency.zone']:.2f}, province {params['units.efficiency.province']:.2f}; "
+            f"overhead zone {params['units.overhead_thb.zone']:,.0f} THB/year, province "
+            f"{params['units.overhead_thb.province']:,.0f}; zone capacity starts at "
+            f"{params['units.zone_capacity.start']:.2f}")
 
 
 def _map(fn, jobs, workers: int, progress: bool | None):

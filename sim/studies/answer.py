@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.experiments import Levels, Sweep, load_results
-from sim.experiments.compare import REFERENCE, from_year_on
+from sim.experiments.compare import REFERENCE, from_year_on, level_beliefs
 from sim.model.metrics import HEADLINE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -252,10 +252,7 @@ def answer_text(cfg: AnswerConfig, optimum: pd.DataFrame, frontier: pd.DataFrame
 
     params = scenario_from_dict(_base(cfg)).params
     rate = params["metrics.discount_rate"]
-    beliefs = (f"province noise {params['targeting.noise.province']:.2f}, zone efficiency "
-               f"{params['units.efficiency.zone']:.2f} vs province {params['units.efficiency.province']:.2f}, "
-               f"zone overhead {params['units.overhead_thb.zone']:,.0f} THB/year, zone capacity starting at "
-               f"{params['units.zone_capacity.start']:.2f}")
+    beliefs = level_beliefs(params)
     lines = ["# Province or zone? What the simulation says", "",
              f"Policy family: the province practice (`{REFERENCE}`) with every zone eligible and a share s of the "
              f"province-plus-zone money through zones; s = 0 is `{REFERENCE}` itself, the reference of every "
@@ -263,7 +260,7 @@ def answer_text(cfg: AnswerConfig, optimum: pd.DataFrame, frontier: pd.DataFrame
              "",
              f"Headline: person-years protected over {cfg.years} years, discounted {rate:.0%} a year; "
              f"{cfg.replicates} replicates per point on common random numbers; differences paired against s = 0 "
-             f"with 95% intervals. Beliefs the answer rests on (parameter defaults): {beliefs}.", "",
+             f"with 95% intervals. Beliefs the answer rests on (parameter defaults; zone noise is also varied below): {beliefs}.", "",
              "## Best zone share over the whole horizon", ""]
     for r in optimum.itertuples(index=False):
         size, noise = r[0], r[1]

@@ -169,5 +169,6 @@ def test_starting_history_matches_each_funds_status_and_dynamics(isan_start):
     run.run_year(ctx := run.prepare_year(), run.decide(ctx))
     fell_first = falling_members(run.state.total_members(), members0, params)
     keep = old & active0 & run.state.active
-    assert fell_first[keep & fell_last].mean() > 0.75
+    # (0.88 and 0.08 under one fixed coverage ceiling; 0.65 and 0.02 with issue 13's reach)
+    assert fell_first[keep & fell_last].mean() > 0.5
     assert fell_first[keep & ~fell_last].mean() < 0.2

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -44,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = command_module(name)
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        # help= is %-formatted by argparse, description= is not: "95%% CI" must reach both as "95% CI"
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP.replace("%%", "%"))
         module.add_arguments(p)
     return parser
 
@@ -60,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     words = list(sys.argv[1:] if argv is None else argv)
     args.command_line = " ".join(["welfare-sim", *(shlex.quote(w) for w in words)])  # for manifests
+    workers = getattr(args, "workers", None)  # every command that runs in parallel has --workers
+    if workers is not None and workers < 1:
+        print(f"error: welfare-sim {args.command}: --workers: must be a positive integer, got {workers}",
+              file=sys.stderr)
+        return 1
     try:
         return int(command_module(args.command).main(args) or 0)
     except SimError as err:
@@ -68,6 +76,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left early (`welfare-sim params | head`): stop quietly
+        _drop_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a writer whose pipe closed
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass  # not a real file (a test's capture): nothing will be flushed to the pipe
 
 
 if __name__ == "__main__":

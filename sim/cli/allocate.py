@@ -96,7 +96,7 @@ def main(args) -> int:
         written = write_plan(result, out, header=header, rule_thb=rule, problem=problem, params=ctx.params,
                              lang=args.lang)
         if args.lp:
-            written.append(write_lp(problem, args.lp, mip=bool(ctx.params["policy.lp.mip"])))
+            written.append(write_lp(problem, args.lp, mip=bool((problem.units["funded"] == "choose").any())))
     except OSError as err:
         raise SimError(f"cannot write: {err.strerror or err}", path=str(out)) from None
     summary = plan_summary(result, header, rule, problem=problem, lang=args.lang,

@@ -67,9 +67,12 @@ def initial_development_state(geography, params: ParameterSet, start_year: int) 
 
 
 def choose_mentors(state: FundState, geography, params: ParameterSet) -> np.ndarray:
-    """The strongest funds of each province (by reserve ratio among strong funds)."""
+    """The strongest funds of each province (by reserve ratio among strong funds).
+
+    Under the `lp` policy they are units even when the scenario's mentor share is 0: the
+    allocator may fund every kind of unit the rules fund (MODEL.md section 6)."""
     per_province = int(params["policy.mentors_per_province"])
-    if per_province <= 0 or params["policy.mentor_share"] <= 0:
+    if per_province <= 0 or (params["policy.mentor_share"] <= 0 and params["policy.kind"] != "lp"):
         return np.zeros(0, dtype=np.int64)
     strong = np.flatnonzero(state.status == STRONG)
     if strong.size == 0:

@@ -1,7 +1,10 @@
 """The `lp` policy: each simulated year the allocator decides from the current state.
 
-A unit's value curve is the expected gain in people protected at the end of next year as a
-function of the money it gets above its overhead, estimated from the simulated state:
+It maximises the headline of MODEL.md section 7 — person-years protected, discounted by
+(1 + r)^-(t - t0) — over a rolling horizon of `policy.lp.horizon_years` years (default 5),
+re-planned every year. A unit's value curve is the expected gain in discounted person-years
+over the horizon as a function of the money it gets above its overhead, estimated from the
+simulated state:
 
     gain_u(x) = sum over its sub-districts i of  G_i(S(o_i + y_ui(eff_u * x))) - G_i(S(o_i))
 
@@ -10,7 +13,11 @@ where
 - G_i(E) is the expected number of people protected in sub-district i at the end of the year
   when development reaches strength E there (`development.YearOutlook`: the model's own
   yearly and monthly rules in expectation, channel by channel — founding, revival,
-  governance and matching, generosity, joining and leaving, the protection threshold);
+  governance and matching, generosity, joining and leaving, the protection threshold), plus
+  the value of the fund state the year leaves there over the rest of the horizon, discounted
+  (`state_value.HorizonOutlook`: a value of a fund's state — members past the wait, reserve
+  ratio, governance, founded or not, dormant — fitted on the engine's own futures and shipped
+  in sim/data/state_value.json; `welfare-sim refit-value` re-estimates it);
 - S(e) = 1 - exp(-e / scale) turns effort into strength, as in the engine;
 - o_i is the effort sub-district i already gets from the *other* units (the province and the
   region when u is a zone, the zone and the region when u is a province, ...). Effects
@@ -36,7 +43,28 @@ different places. Units are treated as separable given the others' effort, which
 pass an LP (at a settled allocation a unit's curve slope is exactly the joint value's
 derivative in its money); the curve is sampled at `policy.lp.breakpoints` points and replaced
 by its least concave majorant so the LP sees a concave curve. Zones also earn the discounted
-value of the capacity they build (`policy.lp.capacity_value_per_thb`).
+value of the capacity they build, once per funded zone (below).
+
+What is decided once per unit, not per baht (`_problem`):
+
+- **zone capacity** grows with being funded, not with each baht, so its value is a fixed value
+  of funding a zone (`capacity_values`): the discounted value, over the rest of the horizon,
+  of the extra effort a zone's higher capacity buys with its money, counted once in the
+  mixed-integer model (not in the state value, which is a value of the funds);
+- **switching**: with the mixed-integer choice of zones (`policy.lp.mip`), starting or
+  stopping a zone costs `policy.lp.switching_cost_thb` valued at the year's value of a baht,
+  so zones are not dropped and re-founded from year to year while their capacity decays;
+- **every kind of unit the rules fund** may be funded: the region, mentor funds and province
+  groups are a funded-or-not choice of the mixed-integer model (their overhead paid if funded)
+  even when the scenario's own shares give them nothing;
+- **other goals** (`policy.lp.extra_goals.*`: members, funds founded, funds revived) enter
+  with their weights, 0 by default.
+
+The starts are compared on this full objective (`full_objective`: the joint value of the
+allocation over the horizon, the capacity and switching values of the zones it funds and the
+weighted goals); the passes from each start read curves from a quarter of the forecast draws
+and the best start is re-solved once with all of them. `zone_choices` explains the
+mixed-integer choice zone by zone.
 """
 
 from __future__ import annotations
@@ -50,20 +78,23 @@ from sim.inputs.parameters import ParameterSet
 from sim.model.development import (
     LEVELS,
     SPREAD_LEVELS,
-    YearOutlook,
     effort_per_thb,
     needs_seen,
     spread_effort,
     units_zone_index,
 )
 from sim.model.rng import Process, uniforms
+from sim.model.state_value import outlook as horizon_outlook
 from sim.model.targeting import water_fill_many
 
 STRENGTH_GRID = 64  # points of G_i(E) on [0, 1]: numerical resolution of the interpolation only
+COARSE_GRID = 32  # the same for the settling passes' curves (read from fewer forecast draws)
+MIP_GAP = 1e-4  # relative gap of the policy's final yearly mixed-integer solve (auditors' solves: 1e-9)
+COARSE_MIP_GAP = 1e-3  # the same for the settling passes
 FORECAST_SLOT = 16  # first slot of the forecast streams (the year's own view uses slots 0-4)
 
 
-def response(ctx, reference: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def response(ctx, reference: np.ndarray | None = None, points: int = STRENGTH_GRID) -> tuple[np.ndarray, np.ndarray]:
     """(grid of strength, G_i at each) for the year's state and parameters.
 
     `reference` is the strength the year's allocation is expected to bring everywhere: the
@@ -73,10 +104,10 @@ def response(ctx, reference: np.ndarray | None = None) -> tuple[np.ndarray, np.n
     reference = np.zeros(ctx.state.n) if reference is None else np.asarray(reference, float)
     cached = getattr(ctx, "_response", None)
     if (cached is not None and cached[0] is ctx.params and cached[1] is ctx.state
-            and np.array_equal(cached[2], reference)):
+            and np.array_equal(cached[2], reference) and cached[3].size == points + 1):
         return cached[3], cached[4]
-    grid = np.linspace(0.0, 1.0, STRENGTH_GRID + 1)
-    outlook = YearOutlook(ctx.state, ctx.params, ctx.tables, reference)
+    grid = np.linspace(0.0, 1.0, points + 1)
+    outlook = horizon_outlook(ctx.state, ctx.params, ctx.tables, reference)
     table = np.stack([outlook.protected(e) for e in grid], axis=1)
     ctx._response = (ctx.params, ctx.state, reference, grid, table)
     return grid, table
@@ -147,13 +178,15 @@ def effort_by_level(ctx, money: np.ndarray, seen: dict[str, np.ndarray], eff: np
     return out
 
 
-def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: bool = False):
+def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: bool = False,
+                draws: int | None = None):
     """Breakpoints (THB above overhead) and slopes (people per THB) for every unit.
 
     `money` (per unit row) is the allocation the other units' effort is taken from; without it
     an even guess (`even_guess`: every funded unit at the same share of its absorptive
     capacity). With `raw` the slopes are the sampled curve's own (possibly not concave);
-    otherwise its least concave majorant, as the LP needs.
+    otherwise its least concave majorant, as the LP needs. `draws` forecast views of need
+    (default `policy.lp.forecast_draws`).
     """
     units, params = ctx.units, ctx.params
     if money is None:
@@ -168,10 +201,14 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
     zone_over = over[units.zone_rows]
     funded_zone = (money[units.zone_rows] > 0) & (money[units.zone_rows] >= zone_over - 1e-9)
     eff = effective_efficiency(ctx, funded_zone)
-    draws = max(int(params["policy.lp.forecast_draws"]), 1)
+    draws = max(int(params["policy.lp.forecast_draws"]) if draws is None else int(draws), 1)
     gain = np.zeros_like(x)
     mentors = units.rows("mentor")
     zpos = units_zone_index(units) if mentors.size else None
+    if mentors.size:  # every mentor's places, one after another (mentors of a zone share them)
+        served = [np.flatnonzero(zpos == units.mentor_zone[j]) for j in range(mentors.size)]
+        m_places = np.concatenate(served)
+        m_group = np.repeat(np.arange(mentors.size), [s.size for s in served])
     views = []
     for noise in forecast_noise(ctx, draws):
         seen = needs_seen(ctx.value, noise, params, ctx.units.cover["province"])
@@ -179,7 +216,8 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
         total = sum(parts.values())
         views.append((seen, parts, total))
     reference = np.mean([1 - np.exp(-total / scale) for _, _, total in views], axis=0)
-    _, G = response(ctx, reference)
+    full = draws >= int(params["policy.lp.forecast_draws"])
+    _, G = response(ctx, reference, STRENGTH_GRID if full else COARSE_GRID)
     for seen, parts, total in views:
         for lv in SPREAD_LEVELS:
             part = units.cover[lv]
@@ -195,14 +233,14 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
             contrib = _interp(G, ok, 1 - np.exp(-effort / scale)) - before[:, None]
             for k in range(n_segments):
                 gain[:, k] += np.bincount(r, weights=contrib[:, k], minlength=n_units) / draws
-        for j, row in enumerate(mentors):
-            members = np.flatnonzero(zpos == units.mentor_zone[j])
-            other = total[members] - parts[f"mentor:{row}"][members]
-            before = _interp(G, members, 1 - np.exp(-other / scale))
-            placed = water_fill_many(seen["mentor"][members], eff[row] * x[row][None, :], other, scale,
-                                     np.zeros(members.size, np.int64))
-            effort = other[:, None] + placed
-            gain[row] += (_interp(G, members, 1 - np.exp(-effort / scale)) - before[:, None]).sum(axis=0) / draws
+        if mentors.size:  # each mentor alone on top of everyone else's effort, all mentors at once
+            own = np.concatenate([parts[f"mentor:{row}"][s] for row, s in zip(mentors, served, strict=True)])
+            other = total[m_places] - own
+            before = _interp(G, m_places, 1 - np.exp(-other / scale))
+            placed = water_fill_many(seen["mentor"][m_places], eff[mentors, None] * x[mentors], other, scale, m_group)
+            contrib = _interp(G, m_places, 1 - np.exp(-(other[:, None] + placed) / scale)) - before[:, None]
+            for k in range(n_segments):
+                gain[mentors, k] += np.bincount(m_group, weights=contrib[:, k], minlength=mentors.size) / draws
     if raw:
         prev_x = np.concatenate([np.zeros((n_units, 1)), x[:, :-1]], axis=1)
         prev_g = np.concatenate([np.zeros((n_units, 1)), gain[:, :-1]], axis=1)
@@ -244,8 +282,9 @@ def curve_value(x: np.ndarray, slopes: np.ndarray, above: float) -> float:
     return float((slopes * np.clip(above - starts, 0.0, x - starts)).sum())
 
 
-def expected_protected(ctx, money: np.ndarray) -> float:
-    """Expected people protected at the end of the year under a whole allocation.
+def expected_protected(ctx, money: np.ndarray, draws: int | None = None) -> float:
+    """Expected people protected at the end of the year under a whole allocation, plus the
+    value of the fund state it leaves over the rest of the horizon (discounted person-years).
 
     Every unit's effort is spread by the same forecast views of need the curves use, added up
     per sub-district (so the saturation between levels is exact, not linearised), turned into
@@ -260,10 +299,11 @@ def expected_protected(ctx, money: np.ndarray) -> float:
     eff = effective_efficiency(ctx, funded_zone)
     scale = params["effects.scale_thb"]
     strengths = []
-    for noise in forecast_noise(ctx, max(int(params["policy.lp.forecast_draws"]), 1)):
+    n_views = int(params["policy.lp.forecast_draws"]) if draws is None else int(draws)
+    for noise in forecast_noise(ctx, max(n_views, 1)):
         seen = needs_seen(ctx.value, noise, params, ctx.units.cover["province"])
         strengths.append(1 - np.exp(-sum(effort_by_level(ctx, money, seen, eff).values()) / scale))
-    outlook = YearOutlook(ctx.state, params, ctx.tables, np.mean(strengths, axis=0))
+    outlook = horizon_outlook(ctx.state, params, ctx.tables, np.mean(strengths, axis=0))
     return float(np.mean([outlook.protected(e, pot_externality=False).sum() for e in strengths]))
 
 
@@ -310,33 +350,173 @@ def settle(ctx):
 
     From each of three starts — an even guess and the two practices (`rule_starts`) — the LP
     is solved `policy.lp.effort_passes` times, each pass reading the others' effort from the
-    previous pass's solution. The joint problem is not concave (effects saturate in the sum of
-    every level's effort), so passes from different starts can settle in different places;
-    the solution with the most people protected by the joint evaluation
-    (`expected_protected`) is kept. With one pass only the even guess is solved.
+    previous pass's solution with curves from a quarter of the forecast draws and the units
+    that are a funded-or-not choice held as the start funds them (a plain LP). The joint
+    problem is not concave (effects saturate in the sum of every level's effort), so passes
+    from different starts can settle in different places; they are compared on the full
+    objective (`full_objective`), and the best is solved once more with curves from all the
+    draws and the mixed-integer choice of which units to fund; of the two the one with the
+    larger full objective is kept. With one pass only the even guess is solved, with all the
+    draws and the choice.
     """
+    params = ctx.params
     funded = _problem(ctx, None).units["funded"].to_numpy()
-    passes = max(int(ctx.params["policy.lp.effort_passes"]), 1)
-    mip = bool(ctx.params["policy.lp.mip"])
-    starts = [even_guess(ctx, funded)] + (rule_starts(ctx) if passes > 1 else [])
-    best, best_value = None, -np.inf
-    for money in starts:
+    mip = _needs_mip(funded)
+    passes = max(int(params["policy.lp.effort_passes"]), 1)
+    draws = max(int(params["policy.lp.forecast_draws"]), 1)
+    if passes == 1:
+        problem = _problem(ctx, even_guess(ctx, funded))
+        return problem, solve(problem, method="fast", mip=mip, mip_gap=MIP_GAP)
+    coarse = max(draws // 4, 1)
+    views = max(draws // 2, 1)  # forecast views of the joint evaluation (common to every candidate)
+    candidates = []
+    for money in [even_guess(ctx, funded), *rule_starts(ctx)]:
+        result, held = None, money
         for _ in range(passes):
-            problem = _problem(ctx, money)
-            result = solve(problem, method="fast", mip=mip)
+            problem = _problem(ctx, money, draws=coarse, previous=result, hold=held)
+            result = solve(problem, method="fast")
             money = _amounts(ctx, result)
-        value = expected_protected(ctx, money) if len(starts) > 1 else 0.0
-        if value > best_value:
-            best, best_value = (problem, result), value
-    return best
+        candidates.append((full_objective(ctx, money, problem, draws=views), problem, result, money))
+    value, problem, result, money = max(candidates, key=lambda c: c[0])
+    final = _problem(ctx, money, previous=result)
+    final_result = solve(final, method="fast", mip=mip, mip_gap=MIP_GAP)
+    if full_objective(ctx, _amounts(ctx, final_result), final, draws=views) >= value:
+        return final, final_result
+    return problem, result
+
+
+def _needs_mip(funded: np.ndarray) -> bool:
+    return bool((np.asarray(funded) == "choose").any())
 
 
 def _amounts(ctx, result) -> np.ndarray:
     return pd.Series(result.amounts_thb).reindex(ctx.units.table["unit_id"]).fillna(0.0).to_numpy(float)
 
 
-def _problem(ctx, money: np.ndarray | None) -> AllocationProblem:
-    """The problem with curves read at `money` (None: units only, curves without others' effort)."""
+def funded_zones_of(ctx, money: np.ndarray) -> np.ndarray:
+    """Per zone: the money reaches its overhead (the engine's test of a funded zone)."""
+    zones = ctx.units.zone_rows
+    over = ctx.units.table["overhead_thb"].to_numpy(float)[zones]
+    return (money[zones] > 0) & (money[zones] >= over - 1e-9)
+
+
+def last_funded_zones(ctx) -> np.ndarray:
+    """Which zones were funded last year: the `lp` policy's own last decision, or before its first
+    year the zones with years of funding behind them (the 2022 pilots in a run from 2023)."""
+    last = getattr(ctx.dev, "lp_funded_last", None)
+    if last is not None and len(last) == ctx.units.zone_rows.size:
+        return np.asarray(last, bool)
+    return np.asarray(ctx.dev.zone_years_funded) > 0
+
+
+def capacity_values(ctx, x: np.ndarray, slopes: np.ndarray, money: np.ndarray) -> np.ndarray:
+    """Per unit row: the value of funding a zone this year through the capacity it builds.
+
+    A funded zone's capacity k rises to k + (1 - k) growth, an unfunded one's decays to
+    k (1 - decay) (`development.update_zone_capacity`; training by provinces is left out, so
+    the value is if anything low). The gap dk raises the zone's efficiency in later years by
+    (1 - floor) dk / (floor + (1 - floor) k), i.e. the same money buys that much more effort;
+    the gap narrows by (1 - growth) a year while the zone stays funded. Its value in year j of
+    the horizon is the zone's curve at x (1 + that rise) minus at x, x the zone's money above
+    overhead (the mean fill of the funded zones for a zone without money), discounted
+    (1 + r)^-j and times (H - j) / H, the part of that year's effort's H-year value that falls
+    inside this year's horizon of H years, summed over j = 1 .. H - 1. 0 for every other unit
+    and with a one-year horizon.
+    """
+    p = ctx.params
+    out = np.zeros(len(ctx.units.table))
+    horizon = int(p["policy.lp.horizon_years"])
+    zones = ctx.units.zone_rows
+    if horizon <= 1 or zones.size == 0:
+        return out
+    k = np.asarray(ctx.dev.zone_capacity, float)
+    growth, decay, floor = (float(p[f"units.zone_capacity.{n}"]) for n in ("growth", "decay", "floor"))
+    gap = (k + (1 - k) * growth) - k * (1 - decay)
+    rise = (1 - floor) * gap / np.maximum(floor + (1 - floor) * k, 1e-9)
+    over = ctx.units.table["overhead_thb"].to_numpy(float)[zones]
+    room = np.maximum(ctx.units.table["cap_thb"].to_numpy(float)[zones] - over, 0.0)
+    above = np.clip(money[zones] - over, 0.0, room)
+    filled = above > 0
+    fill = float(np.mean(above[filled] / np.maximum(room[filled], 1.0))) if filled.any() else 0.5
+    base = np.where(filled, above, fill * room)
+    rate = float(p["metrics.discount_rate"])
+    for z, row in enumerate(zones):
+        now = curve_value(x[row], slopes[row], base[z])
+        total = 0.0
+        for j in range(1, horizon):
+            more = base[z] * (1 + rise[z] * (1 - growth) ** (j - 1))
+            total += (1 + rate) ** -j * (horizon - j) / horizon * (curve_value(x[row], slopes[row], more) - now)
+        out[row] = total
+    return out
+
+
+def value_per_baht(result) -> float:
+    """The year's value of one more baht: the budget's shadow price (objective per baht)."""
+    if result is None:
+        return 0.0
+    budget = result.constraints[result.constraints["name"] == "budget"]
+    price = float(budget["shadow_price"].iloc[0]) if len(budget) else 0.0
+    if price <= 0 and result.budget_thb > 0:
+        price = max(result.gain_people, 0.0) / result.budget_thb
+    return max(price, 0.0)
+
+
+GOALS = ("members", "funds_founded", "funds_revived")
+
+
+def goal_rates(ctx, money: np.ndarray, draws: int | None = None) -> dict[str, np.ndarray]:
+    """Per unit row and baht above overhead: expected extra members, funds founded and dormant
+    funds revived, as the secant of the unit's effect over its whole room (for the weighted
+    `policy.lp.extra_goals`). Founding and revival hazards are linear in strength (yearly
+    rules); joining is the yearly join hazard before saturation times the outreach boost."""
+    p, units, s = ctx.params, ctx.units, ctx.state
+    scale = p["effects.scale_thb"]
+    per_strength = {
+        "funds_founded": np.where(~s.founded, (1 - p["founding.baseline_hazard"]) * p["effects.founding_hazard"], 0.0),
+        "funds_revived": np.where(s.founded & ~s.active,
+                                  (1 - p["status.revival_hazard"]) * p["effects.revival_hazard"], 0.0),
+        "members": np.where(s.active, s.non_members().sum(axis=1) * ctx.join_rate * p["effects.outreach_join_boost"],
+                            0.0),
+    }
+    table = units.table
+    n_units = len(table)
+    over = table["overhead_thb"].to_numpy(float)
+    room = np.maximum(table["cap_thb"].to_numpy(float) - over, 1.0)
+    eff = effective_efficiency(ctx, funded_zones_of(ctx, money))
+    out = {g: np.zeros(n_units) for g in GOALS}
+    views = forecast_noise(ctx, max(int(p["policy.lp.forecast_draws"]) if draws is None else int(draws), 1))
+    for noise in views:
+        seen = needs_seen(ctx.value, noise, p, ctx.units.cover["province"])
+        parts = effort_by_level(ctx, money, seen, eff)
+        total = sum(parts.values())
+        for lv in SPREAD_LEVELS:
+            part = units.cover[lv]
+            ok = np.flatnonzero(part >= 0)
+            if ok.size == 0:
+                continue
+            r = part[ok]
+            other = total[ok] - parts[lv][ok]
+            units_here, local = np.unique(r, return_inverse=True)
+            placed = water_fill_many(seen[lv][ok], (eff[units_here] * room[units_here])[:, None], other, scale,
+                                     local)[:, 0]
+            rise = np.exp(-other / scale) - np.exp(-(other + placed) / scale)
+            for g in GOALS:
+                out[g] += np.bincount(r, weights=per_strength[g][ok] * rise, minlength=n_units) / len(views)
+    return {g: v / room for g, v in out.items()}
+
+
+def _problem(ctx, money: np.ndarray | None, *, draws: int | None = None, previous=None,
+             hold: np.ndarray | None = None) -> AllocationProblem:
+    """The problem with curves read at `money` (None: units only, curves without others' effort).
+
+    With `hold` (money per unit row) the units that are a choice are funded exactly where
+    `hold` reaches their overhead: a plain LP, for the settling passes.
+
+    `previous` is the last pass's result: the value of a baht it reveals prices the switching
+    cost. Zones follow the scenario (`policy.funded_zones`) unless `policy.lp.mip` lets the
+    mixed-integer model choose them; the region, mentor funds and province groups are always a
+    choice (the rules fund them; the allocator may, paying the overhead).
+    """
     params: ParameterSet = ctx.params
     table = ctx.units.table.copy()
     level = table["level"].to_numpy()
@@ -345,40 +525,194 @@ def _problem(ctx, money: np.ndarray | None) -> AllocationProblem:
     zone_pos[ctx.units.zone_rows] = np.arange(ctx.units.zone_rows.size)
     is_zone = level == "zone"
     funded[is_zone] = np.where(ctx.zone_ok[zone_pos[is_zone]], "yes", "no")
-    if params["policy.province_group_share"] <= 0:
-        funded[level == "province_group"] = "no"
-    if params["policy.mentor_share"] <= 0:
-        funded[level == "mentor"] = "no"
+    funded[np.isin(level, ("region", "mentor", "province_group"))] = "choose"
     if params["policy.lp.mip"]:
-        choose = np.isin(level, ("zone", "mentor", "province_group")) & (funded == "yes")
-        funded[choose] = "choose"
+        funded[is_zone & (funded == "yes")] = "choose"
+    if hold is not None:
+        over = table["overhead_thb"].to_numpy(float)
+        chosen = funded == "choose"
+        funded[chosen] = np.where((hold[chosen] > 0) & (hold[chosen] >= over[chosen] - 1e-9), "yes", "no")
     table["funded"] = funded
-    table["capacity_value_per_thb"] = np.where(is_zone, params["policy.lp.capacity_value_per_thb"], 0.0)
+    table["capacity_value_per_thb"] = 0.0  # capacity is valued per funded zone (funding_value), not per baht
+    table["funding_value"] = 0.0
+    goals = {}
     if money is None:  # only the units are needed (to read which are funded)
         x = np.ones((len(table), 1))
         slopes = np.zeros((len(table), 1))
     else:
-        x, slopes = unit_curves(ctx, int(params["policy.lp.breakpoints"]), money)
+        x, slopes = unit_curves(ctx, int(params["policy.lp.breakpoints"]), money, draws=draws)
+        capacity = capacity_values(ctx, x, slopes, money)
+        switching = np.zeros(len(table))
+        cost = float(params["policy.lp.switching_cost_thb"]) * value_per_baht(previous)
+        if cost > 0 and is_zone.any():
+            was = last_funded_zones(ctx)
+            switching[ctx.units.zone_rows] = np.where(was, cost, -cost)
+            switchable = is_zone & bool(params["policy.lp.mip"]) & (zone_pos >= 0)
+            switchable[is_zone] &= ctx.zone_ok[zone_pos[is_zone]]
+            switching[~switchable] = 0.0  # zones the scenario funds for certain have nothing to switch
+        table["capacity_value"] = capacity
+        table["switching_value"] = switching
+        table["funding_value"] = capacity + switching
+        weights = {g: float(params[f"policy.lp.extra_goals.{g}"]) for g in GOALS}
+        if any(w > 0 for w in weights.values()):
+            rates = goal_rates(ctx, money, draws)
+            goals = {g: (rates[g], w) for g, w in weights.items() if w > 0}
     share_min = {}
     if params["policy.lp.min_zone_share"] > 0 and ctx.zone_ok.any():
         share_min["zone"] = float(params["policy.lp.min_zone_share"])
+    columns = ["unit_id", "level", "province_code", "name_th", "name_en", "population", "overhead_thb", "cap_thb",
+               "funded", "capacity_value_per_thb", "funding_value"]
     return AllocationProblem(
-        units=table[["unit_id", "level", "province_code", "name_th", "name_en", "population", "overhead_thb",
-                     "cap_thb", "funded", "capacity_value_per_thb"]],
+        units=table[columns + [c for c in ("capacity_value", "switching_value") if c in table]],
         breakpoints_thb=x,
         slopes=slopes,
         budget_thb=float(ctx.budget_thb),
         spend_all=False,
         level_share_min=share_min,
         equity_ratio=(float(params["policy.lp.equity_low"]), float(params["policy.lp.equity_high"])),
+        extra_goals=goals,
     )
+
+
+def full_objective(ctx, money: np.ndarray, problem: AllocationProblem, draws: int | None = None) -> float:
+    """The allocator's whole objective for an allocation, evaluated jointly: expected discounted
+    person-years over the horizon (`expected_protected`), plus the fixed values of funding of
+    the units it funds (zone capacity, switching) and the weighted goals of its money."""
+    table = problem.units
+    over = table["overhead_thb"].to_numpy(float)
+    cap = table["cap_thb"].to_numpy(float)
+    funded = (money > 0) & (money >= over - 1e-9)
+    value = expected_protected(ctx, money, draws) + float(table["funding_value"].to_numpy(float)[funded].sum())
+    above = np.clip(money - over, 0.0, cap - over)
+    for rates, weight in (problem.extra_goals or {}).values():
+        value += weight * float(rates @ above)
+    return value
+
+
+def zone_choices(ctx, problem: AllocationProblem, result) -> pd.DataFrame:
+    """Why each zone is funded or left out this year: one row per zone, best case first.
+
+    Columns: whether it is funded (and was last year), its capacity k, the money it gets, the
+    value of that money on its curve (discounted person-years over the horizon), what the same
+    money is worth elsewhere at the year's value of a baht (the budget's shadow price, overhead
+    included), their difference — the value of funding it net of overhead —, its capacity and
+    switching values, the total, and a reason in words. A zone left out is read at the money a
+    funded zone gets on average (its share of its room); its total is what funding it would add.
+    """
+    table = problem.units.reset_index(drop=True)
+    rows = ctx.units.zone_rows
+    if rows.size == 0:
+        return pd.DataFrame()
+    money = _amounts(ctx, result)
+    over = table["overhead_thb"].to_numpy(float)
+    room = np.maximum(table["cap_thb"].to_numpy(float) - over, 0.0)
+    price = value_per_baht(result)
+    funded = funded_zones_of(ctx, money)
+    above = np.clip(money[rows] - over[rows], 0.0, room[rows])
+    fill = float(np.mean(above[funded] / np.maximum(room[rows][funded], 1.0))) if funded.any() else 0.5
+    read_at = np.where(funded, above, fill * room[rows])
+    x, slopes = problem.breakpoints_thb, problem.slopes
+    value = np.array([curve_value(x[r], slopes[r], a) for r, a in zip(rows, read_at, strict=True)])
+    elsewhere = price * (over[rows] + read_at)
+    capacity = table.get("capacity_value", pd.Series(0.0, index=table.index)).to_numpy(float)[rows]
+    switching = table.get("switching_value", pd.Series(0.0, index=table.index)).to_numpy(float)[rows]
+    net = value - elsewhere
+    total = net + capacity + switching
+    last = last_funded_zones(ctx)
+    reasons = []
+    for f, n, c, s, t in zip(funded, net, capacity, switching, total, strict=True):
+        parts = [f"value of its money net of overhead {n:+,.0f}", f"capacity {c:+,.0f}"]
+        if s:
+            parts.append(f"{'keeping' if s > 0 else 'starting'} it {s:+,.0f}")
+        verdict = "funded" if f else "left out"
+        why = "its total is positive" if t > 0 else "its total is negative"
+        if f and t <= 0:
+            why = "fixed by the scenario or needed by a constraint (equity, zone share)"
+        if not f and t > 0:
+            why = "a constraint or the budget leaves no room for it"
+        reasons.append(f"{verdict}: {'; '.join(parts)} person-years — {why}")
+    frame = pd.DataFrame({
+        "unit_id": table["unit_id"].to_numpy()[rows],
+        "province_code": table["province_code"].to_numpy()[rows],
+        "name_en": table["name_en"].to_numpy()[rows],
+        "funded": funded,
+        "funded_last_year": last,
+        "capacity_k": np.asarray(ctx.dev.zone_capacity, float),
+        "money_thb": money[rows],
+        "read_at_thb": over[rows] + read_at,
+        "value_person_years": value,
+        "same_money_elsewhere": elsewhere,
+        "net_of_overhead": net,
+        "capacity_value": capacity,
+        "switching_value": switching,
+        "total": total,
+        "reason": reasons,
+    })
+    return frame.sort_values(["funded", "total"], ascending=[False, False], kind="stable").reset_index(drop=True)
 
 
 def lp_allocation(ctx) -> np.ndarray:
     """Money per unit row for this year, decided by the LP on the fast (HiGHS) path.
 
-    With no budget there is nothing to decide (a zero-budget twin): no unit gets money.
+    With no budget there is nothing to decide (a zero-budget twin): no unit gets money. The
+    zones it funds are remembered (on the development state) for next year's switching cost.
     """
     if ctx.budget_thb <= 0:
         return np.zeros(len(ctx.units.table))
-    return _amounts(ctx, settle(ctx)[1])
+    money = _amounts(ctx, settle(ctx)[1])
+    ctx.dev.lp_funded_last = funded_zones_of(ctx, money)
+    return money
+
+
+# ------------------------------------------------------------------ robust allocation
+ROBUST_PREFIXES = ("effects.", "targeting.noise.", "units.efficiency.", "units.zone_capacity.")
+"""The coefficients the value curves read whose plausible band the parameter file states (zone
+capacity's starting values excepted: they matter only before the first year)."""
+
+
+def band_parameter_sets(params: ParameterSet, k: int, *, seed: int = 0, prefixes=ROBUST_PREFIXES) -> list[dict]:
+    """K parameter sets, a Latin hypercube over the `band` of every banded coefficient the
+    curves read (uniform within each band, independently, as section 9 treats them)."""
+    from scipy.stats import qmc
+
+    paths = sorted(p for p, d in params.definitions.items()
+                   if d.band is not None and p.startswith(tuple(prefixes)) and ".start" not in p)
+    if not paths or k < 1:
+        return []
+    draws = qmc.LatinHypercube(d=len(paths), seed=seed).random(k)
+    sets = []
+    for row in draws:
+        overrides = {}
+        for path, u in zip(paths, row, strict=True):
+            low, high = params.definitions[path].band
+            value = low + u * (high - low)
+            overrides[path] = int(round(value)) if params.definitions[path].kind == "int" else float(value)
+        sets.append(overrides)
+    return sets
+
+
+def robust_curve_sets(ctx, problem: AllocationProblem, k: int, *, seed: int = 0):
+    """(problem with its funded set fixed, K curve sets) for `allocation.solve_robust`.
+
+    The plain problem is solved first (mixed-integer where units are a choice); its funded set
+    is fixed (the robust model is an LP) and the curves of each of the K parameter sets drawn
+    from the bands (`band_parameter_sets`) are read at the allocation it settled on — the
+    other units' effort as that allocation places it — with the value of effort re-derived
+    under that set's coefficients.
+    """
+    import dataclasses
+
+    from sim.model.development import real_value
+
+    funded_mode = problem.units["funded"].to_numpy()
+    plain = solve(problem, method="fast", mip=_needs_mip(funded_mode), mip_gap=MIP_GAP)
+    funded = plain.funded.reindex(problem.units["unit_id"].astype(str)).fillna(False).to_numpy(bool)
+    fixed = dataclasses.replace(problem, units=problem.units.assign(funded=np.where(funded, "yes", "no")))
+    money = _amounts(ctx, plain)
+    n_segments = problem.breakpoints_thb.shape[1]
+    sets = []
+    for overrides in band_parameter_sets(ctx.params, k, seed=seed):
+        params_k = ctx.params.with_overrides(overrides, origin="a parameter set drawn from the bands")
+        ctx_k = dataclasses.replace(ctx, params=params_k, value=real_value(ctx.state, params_k, ctx.tables))
+        sets.append(unit_curves(ctx_k, n_segments, money))
+    return fixed, sets

@@ -17,6 +17,12 @@ noise. The LP side is the curve's secant over the same step the simulation takes
 slope at the policy's money: effects saturate, a 300,000-baht step moves a zone far along its
 curve, and a slope would be compared with something the simulation never measured (both are
 reported).
+
+Over a horizon (`policy.lp.horizon_years` H > 1, the allocator's default) the LP's curves are
+in discounted person-years over H years (:mod:`sim.model.state_value`), and so is the
+simulated side: after the year with and without the step, both copies run on for H - 1 more
+years under the scenario's own policy on the same random numbers, and the difference is the
+discounted sum of people protected, (1 + r)^-j in year j after the decision.
 """
 
 from __future__ import annotations
@@ -30,12 +36,24 @@ from scipy import stats
 from sim.model.development import observation_noise
 from sim.model.engine import Simulation
 from sim.model.lp_policy import curve_value, unit_curves
+from sim.model.state_value import people_protected
 
 
 def protected(sim: Simulation) -> float:
-    s = sim.state
-    ok = s.active & (s.reserve_ratio >= sim.params["status.weak_ratio"])
-    return float(s.eligible_members()[ok].sum())
+    """People protected now, as the engine's summary and the headline count them."""
+    return float(people_protected(sim.state, sim.params, sim.tables).sum())
+
+
+def person_years_ahead(sim: Simulation, years: int) -> float:
+    """People protected at the end of the year just run plus, discounted, in each of the next
+    `years - 1` years, the simulation running on under its own policy."""
+    rate = float(sim.params["metrics.discount_rate"])
+    total = protected(sim)
+    for j in range(1, int(years)):
+        ctx = sim.prepare_year()
+        sim.run_year(ctx, sim.decide(ctx))
+        total += (1.0 + rate) ** -j * protected(sim)
+    return total
 
 
 def slope_at(x: np.ndarray, slopes: np.ndarray, above: float) -> float:
@@ -74,9 +92,10 @@ def chosen_units(ctx, money: np.ndarray, levels, max_units: int) -> np.ndarray:
     return np.flatnonzero(table["level"].isin(levels).to_numpy() & (money >= over) & (money > 0))[:max_units]
 
 
-def simulated_differences(scenario, world: int, draws, *, year: int, delta_thb: float, levels, max_units: int
-                          ) -> list[dict]:
-    """Per draw of the year and chosen unit: people protected with `delta` more baht, minus without."""
+def simulated_differences(scenario, world: int, draws, *, year: int, delta_thb: float, levels, max_units: int,
+                          horizon_years: int = 1) -> list[dict]:
+    """Per draw of the year and chosen unit: (discounted person-years over `horizon_years`)
+    protected with `delta` more baht, minus without."""
     sim, ctx, money = world_at(scenario, world, year)
     units = chosen_units(ctx, money, levels, max_units)
     ids = ctx.units.table["unit_id"].to_numpy()
@@ -87,13 +106,14 @@ def simulated_differences(scenario, world: int, draws, *, year: int, delta_thb: 
         year_sim._noise = observation_noise(year_sim.key, sim.state.codes, sim.year, sim.params)
         base = _fork(year_sim)
         base.run_year(ctx, money)
-        p0 = protected(base)
+        p0 = person_years_ahead(base, horizon_years)
         for u in units:
             bumped = _fork(year_sim)
             extra = money.copy()
             extra[u] += delta_thb
             bumped.run_year(ctx, extra)
-            rows.append({"world": world, "draw": int(j), "unit_id": ids[u], "difference": protected(bumped) - p0})
+            rows.append({"world": world, "draw": int(j), "unit_id": ids[u],
+                         "difference": person_years_ahead(bumped, horizon_years) - p0})
     return rows
 
 
@@ -119,7 +139,9 @@ def lp_vs_simulation(scenario, *, year: int | None = None, replicates: int = 6, 
     `replicates` times on fresh draws of everything the year leaves to chance — each level's
     actual view of need, founding and revival, joining, leaving, deaths and claims — each
     draw twice on common random numbers (as allocated, and with `delta_thb` more for the
-    unit).
+    unit), and with the scenario's `policy.lp.horizon_years` H > 1 on for H - 1 more years
+    (the LP's curves are then in discounted person-years over H years, and so is the
+    difference).
 
     Columns: `lp_marginal_value` (the LP curve's gain over the step, per baht), `lp_slope` (its
     slope at the policy's money), `sim_marginal_value` and `sim_se` (mean and standard error
@@ -139,7 +161,8 @@ def lp_vs_simulation(scenario, *, year: int | None = None, replicates: int = 6, 
         lp_rows.append({"unit_id": table["unit_id"].iat[u], "level": table["level"].iat[u],
                         "lp_marginal_value": gain / delta_thb, "lp_slope": slope_at(x[u], slopes[u], above),
                         "money_thb": float(money[u])})
-    kwargs = dict(year=year, delta_thb=float(delta_thb), levels=tuple(levels), max_units=max_units)
+    kwargs = dict(year=year, delta_thb=float(delta_thb), levels=tuple(levels), max_units=max_units,
+                  horizon_years=int(ctx.params["policy.lp.horizon_years"]))
     chunks = [list(c) for c in np.array_split(np.arange(replicates), max(min(workers, replicates), 1)) if len(c)]
     if workers > 1 and len(chunks) > 1:
         import multiprocessing

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from sim import __version__
 from sim.allocation import (
@@ -42,7 +41,7 @@ from sim.allocation.problem import prepare
 from sim.errors import SimError
 from sim.inputs.scenario import as_scenario
 from sim.model.engine import Simulation
-from sim.model.lp_policy import build_problem, unit_curves
+from sim.model.lp_policy import build_problem
 from sim.report.labels import (
     export_labels,
     format_number,
@@ -50,18 +49,6 @@ from sim.report.labels import (
     level_label,
     province_name,
     scenario_label,
-)
-
-# Uncertain coefficients sampled by --robust: multiplicative spread around the default.
-ROBUST_PARAMETERS = (
-    "effects.scale_thb",
-    "effects.governance_gain",
-    "effects.outreach_join_boost",
-    "effects.founding_hazard",
-    "effects.revival_hazard",
-    "targeting.noise.zone",
-    "targeting.noise.province",
-    "targeting.noise.region",
 )
 
 
@@ -95,7 +82,7 @@ def recommend(scenario, year: int, *, replicate: int = 0, budget_thb: float | No
     if mip is not None:
         ctx.params = ctx.params.with_overrides({"policy.lp.mip": bool(mip)}, origin="--mip")
     problem = build_problem(ctx)
-    result = solve(problem, method="fast", mip=bool(ctx.params["policy.lp.mip"]))
+    result = solve(problem, method="fast", mip=bool((problem.units["funded"] == "choose").any()))
     header = {
         "scenario": scenario.name,
         "scenario_title": scenario.title or scenario.name,
@@ -114,32 +101,15 @@ def recommend(scenario, year: int, *, replicate: int = 0, budget_thb: float | No
 
 
 def robust_recommendation(scenario, ctx, problem, k: int, *, alpha: float = 0.2, seed: int = 0):
-    """Robust (CVaR) allocation over K sampled parameter sets, beside the plain mean one."""
+    """Robust (CVaR) allocation over K parameter sets drawn from the parameter file's plausible
+    bands, the curves read at the allocation the plain problem settles on
+    (`lp_policy.robust_curve_sets`), beside the plain mean one."""
+    from sim.model.lp_policy import robust_curve_sets
+
     if k < 2:
         raise SimError(f"--robust needs at least 2 parameter sets, got {k}")
-    sampler = qmc.LatinHypercube(d=len(ROBUST_PARAMETERS), seed=seed)
-    draws = sampler.random(k)
-    base = ctx.params
-    curve_sets = []
-    for row in draws:
-        overrides = {}
-        for path, u in zip(ROBUST_PARAMETERS, row, strict=True):
-            d = base.definitions[path]
-            value = float(base[path]) * (0.5 + u)  # +-50% around the default
-            overrides[path] = float(np.clip(value, d.low, d.high))
-        ctx_k = _with_params(ctx, base.with_overrides(overrides, origin="--robust"))
-        curve_sets.append(unit_curves(ctx_k, int(base["policy.lp.breakpoints"])))
-    return solve_robust(problem, curve_sets, alpha=alpha, method="cvar")
-
-
-def _with_params(ctx, params):
-    from dataclasses import replace
-
-    from sim.model.development import real_value
-
-    new = replace(ctx, params=params)
-    new.value = real_value(ctx.state, params, ctx.tables, ctx.join_rate)
-    return new
+    fixed, curve_sets = robust_curve_sets(ctx, problem, k, seed=seed)
+    return solve_robust(fixed, curve_sets, alpha=alpha, method="cvar")
 
 
 def explain(result: AllocationResult, header: dict) -> str:

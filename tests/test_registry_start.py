@@ -136,3 +136,71 @@ def test_validate_says_ok_for_a_good_registry_and_the_world_is_the_runs(tmp_path
     assert population(world.geography)["490101"] == 40_000
     assert len(world.notes) == 2 and "synthetic values for what it leaves out" in world.notes[0]
     assert "population raised" in world.notes[1]
+
+
+# ------------------------------------------------------------------ the start is the registry
+
+LISTED = """subdistrict_code,fund_id,founded_year,members,reserves_thb,status
+490101,rich-strong,2008,900,22000000,strong
+490102,lean-strong,2009,700,900000,strong
+490103,rich-normal,2010,800,20000000,normal
+490104,lean-normal,2011,600,150000,normal
+490105,rich-weak,2012,500,5000000,weak
+490106,poor-weak,2012,400,20000,weak
+490107,rich-dormant,2007,300,22000000,dormant
+490108,poor-dormant,2013,200,0,dormant
+"""
+
+
+def listed_run(tmp_path, small_scenario, text=LISTED, **params):
+    registry = write(tmp_path, text)
+    from sim.model.engine import Simulation
+
+    return Simulation(small_scenario(("49",), years=1, inputs={"fund_registry": registry}, **params))
+
+
+def by_code(sim, values):
+    return dict(zip(sim.state.codes.astype(str), values, strict=True))
+
+
+def test_a_registry_with_all_four_labels_starts_with_exactly_those_labels(tmp_path, small_scenario):
+    """Listed statuses, members, reserves and founding years are the start: nothing random on
+    top (start.share_dormant is set high to show it is not drawn), the rule agrees."""
+    from sim.model.state import STATUS_NAMES
+
+    sim = listed_run(tmp_path, small_scenario, start__share_dormant=0.5)
+    rows = [line.split(",") for line in LISTED.strip().splitlines()[1:]]
+    status = by_code(sim, [STATUS_NAMES[s] for s in sim.state.status])  # after the engine's start classification
+    members = by_code(sim, sim.state.total_members())
+    reserves = by_code(sim, sim.state.reserves)
+    founded_year = by_code(sim, sim.state.founded_year)
+    for code, _, year, n, money, label in rows:
+        assert status[code] == label, (code, status[code], label)
+        assert members[code] == int(n) and reserves[code] == int(money) * 100 and founded_year[code] == int(year)
+    listed = {r[0] for r in rows}
+    assert all(s == "none" for c, s in status.items() if c not in listed)  # the registry replaces the synthetic start
+    assert not [n for n in sim.notes if "start with the status the rule gives" in n]
+
+
+def test_a_listed_status_the_rule_cannot_give_is_said(tmp_path, small_scenario):
+    text = "subdistrict_code,founded_year,members,reserves_thb,status\n490101,2008,900,0,strong\n"
+    sim = listed_run(tmp_path, small_scenario, text=text)
+    [note] = [n for n in sim.notes if "start with the status the rule gives" in n]
+    assert "490101 listed strong, rule weak" in note and "generosity_floor" in note
+
+
+def test_a_registry_without_statuses_starts_nobody_dormant_by_chance(tmp_path, small_scenario, mukdahan_synthetic):
+    codes = mukdahan_synthetic.subdistricts["subdistrict_code"][:20]
+    text = "subdistrict_code,founded_year,members,reserves_thb\n" + "".join(f"{c},2010,300,500000\n" for c in codes)
+    sim = listed_run(tmp_path, small_scenario, text=text, start__share_dormant=0.5)
+    assert sim.state.founded.sum() == 20 and sim.state.active.sum() == 20
+
+
+def test_registry_members_are_never_trimmed(tmp_path, small_scenario, mukdahan_synthetic):
+    """Members of nearly the whole place, without age bands: split within each band's people."""
+    people = population(mukdahan_synthetic)
+    text = (f"{HEADER}\n490101,2010,{people['490101'] - 1}\n490102,2010,{people['490102'] + 2_000}\n")
+    sim = listed_run(tmp_path, small_scenario, text=text)
+    members = by_code(sim, sim.state.total_members())
+    assert members["490101"] == people["490101"] - 1 and members["490102"] == people["490102"] + 2_000
+    assert (sim.state.members_by_age() <= sim.state.population).all()

@@ -66,6 +66,7 @@ from sim.model.policies import (
     marginal_view,
     unit_value_seen_by_region,
 )
+from sim.model.listed import take_listed_statuses
 from sim.model.rng import run_key
 from sim.model.state import PROGRAMME_NAMES, STATUS_NAMES, FundState, synthetic_state
 from sim.model.yearly import begin_year, dropout_monthly, end_year, join_rate
@@ -217,6 +218,7 @@ class Simulation:
         self.start = int(scenario.start_year)
         self.year = self.start
         self.state = synthetic_state(self.geo, params, self.start, self.key, registry)
+        self.notes += take_listed_statuses(self.state, params, self.tables, registry)  # the registry's word
         end_year(self.state, params, self.tables, self.state.contributions_last_year)  # classify the start
         self.dev = initial_development_state(self.geo, params, self.start)
         self.consts = MonthlyConstants.build(params, self.tables)

@@ -102,6 +102,54 @@ def largest_remainder(weights: np.ndarray, totals: np.ndarray) -> np.ndarray:
     return largest_remainder_rows(weights, totals, zero_rows="first")
 
 
+def _listed_governance(governance, status_given, founded, members, waiting, reserves, generosity, u6,
+                       params: ParameterSet) -> np.ndarray:
+    """Governance drawn consistent with a registry's status (the same uniform, so the same seed
+    gives the same funds): a fund listed strong at or above status.strong_governance, as the
+    status rule asks of a strong fund; a fund listed normal whose listed reserves hold
+    status.strong_ratio years of its benefits below it (else its money would make it strong).
+    The rule's check and its other routes are in sim.model.listed.
+    """
+    mean, conc = params["start.governance_mean"], params["start.governance_concentration"]
+    a, b = mean * conc, (1 - mean) * conc
+    good = params["status.strong_governance"]
+    below = stats.beta.cdf(good, a, b)
+    per_year = benefit_tables(params).per_member_year_thb
+    benefits = (np.einsum("iat,at->i", members, per_year) + np.einsum("isa,a->i", waiting, per_year[:, 0])) * generosity
+    rich = reserves / 100.0 >= params["status.strong_ratio"] * benefits
+    strong = founded & (status_given == "strong")
+    normal_rich = founded & (status_given == "normal") & rich & (below > 0)
+    governance = np.where(strong, np.maximum(stats.beta.ppf(below + u6 * (1 - below), a, b), good), governance)
+    return np.where(normal_rich, np.minimum(stats.beta.ppf(u6 * below, a, b), np.nextafter(good, 0)), governance)
+
+
+def split_within(weights: np.ndarray, totals: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """Integer split of `totals` (rows) in proportion to `weights`, no part above its `caps`.
+
+    Parts that would exceed their cap are held at it and the rest is split again over the
+    parts with room, so each row adds up to its total whenever its caps allow (a registry's
+    members by age band within the band's people); a row whose caps cannot hold its total
+    raises ValueError rather than losing members.
+    """
+    caps = np.asarray(caps, np.int64)
+    left = np.asarray(totals, np.int64).copy()
+    if (caps.sum(axis=1) < left).any():
+        raise ValueError("split_within: a row's caps are smaller than its total")
+    out = np.zeros(caps.shape, np.int64)
+    for _ in range(caps.shape[1] + 1):
+        rows = left > 0
+        if not rows.any():
+            break
+        room = caps[rows] - out[rows]
+        w = np.where(room > 0, np.asarray(weights, float)[rows], 0.0)
+        empty = w.sum(axis=1) <= 0
+        w[empty] = room[empty]
+        part = np.minimum(largest_remainder(w, left[rows]), room)
+        out[rows] += part
+        left[rows] -= part.sum(axis=1)
+    return out
+
+
 def tenure_band(years: np.ndarray) -> np.ndarray:
     return np.searchsorted(TENURE_EDGES_YEARS, years, side="right") - 1
 
@@ -171,11 +219,14 @@ def synthetic_state(
     pop_share = population / np.maximum(pop_total[:, None], 1)
     regional = population.sum(axis=0) / max(population.sum(), 1)
     weights = params["start.member_age_share"][None, :] * pop_share / np.maximum(regional[None, :], 1e-12)
-    by_age = largest_remainder(weights, members_total)
+    if registry is None:
+        by_age = largest_remainder(weights, members_total)
+    else:  # the registry's members, all of them: split within each age band's people
+        by_age = split_within(weights, members_total, population)
     if member_age is not None:
         given = ~np.isnan(member_age).any(axis=1)
         by_age[given] = member_age[given].astype(np.int64)
-    by_age = np.minimum(by_age, population)
+    by_age = np.minimum(by_age, population)  # synthetic funds only: a registry's always fit (world layer)
     members_total = by_age.sum(axis=1)
 
     # waiting members: the last months' joiners at a mature fund's pace
@@ -208,11 +259,16 @@ def synthetic_state(
     s_g = params["start.generosity_sigma"]
     generosity = np.clip(np.exp(s_g * z_gen - s_g**2 / 2), 0.3, params["benefits.generosity_cap"])
 
+    if status_given is not None:  # governance as the status rule asks of a listed strong or normal fund
+        governance = _listed_governance(governance, status_given, founded, members, waiting, reserves, generosity,
+                                        u(6), params)
+
     # dormant funds are those whose money ran out: the start.share_dormant with the shortest
     # reserves draw (so mostly the over-generous ones); their history is set in _recent_history
-    dormant = founded & (z_res < special.ndtri(params["start.share_dormant"]))
-    if status_given is not None:
-        dormant = dormant | (founded & (status_given == "dormant"))
+    if registry is None:
+        dormant = founded & (z_res < special.ndtri(params["start.share_dormant"]))
+    else:  # a registry's funds are dormant when it lists them so, nothing drawn on top
+        dormant = founded & (status_given == "dormant")
     active = founded & ~dormant
 
     shares = np.asarray(params["start.programme_group_shares"], float)

@@ -283,8 +283,8 @@ def registry_note(registry: pd.DataFrame) -> str:
     share(BAND_COLUMNS[0], "members' age bands")  # one column stands for all seven
     share("status", "status (derived by the status rule)")
     missing += [
-        "governance",
-        "benefit generosity",
+        "governance (drawn; as the status rule asks of a listed strong or normal fund)",
+        "benefit generosity (drawn; lowered where a listed strong or normal fund's reserves need it)",
         "programme group",
         "local-government support",
         "members' tenure and those still in their waiting months",

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.errors import SimError
@@ -204,3 +207,51 @@ def test_registry_members_are_never_trimmed(tmp_path, small_scenario, mukdahan_s
     members = by_code(sim, sim.state.total_members())
     assert members["490101"] == people["490101"] - 1 and members["490102"] == people["490102"] + 2_000
     assert (sim.state.members_by_age() <= sim.state.population).all()
+
+
+# ------------------------------------------------------------------ fitting, for any registry
+
+MUKDAHAN = tuple(build_geography(["49"]).subdistricts["subdistrict_code"])
+
+
+@st.composite
+def registry_texts(draw):
+    """Registries with members from none to more than the province holds, optional age bands
+    and an optional population column (sometimes below the members)."""
+    codes = draw(st.lists(st.sampled_from(MUKDAHAN), min_size=1, max_size=10, unique=True))
+    bands, with_population = draw(st.booleans()), draw(st.booleans())
+    header = [*HEADER.split(","), *(BAND_COLUMNS if bands else ()), *(["population"] if with_population else [])]
+    rows = []
+    for code in codes:
+        members = draw(st.sampled_from([0, 1, 500, 9_000, 30_000, 120_000, 400_000]))
+        row = [code, "2010", str(members)]
+        if bands:
+            cuts = sorted(draw(st.lists(st.integers(0, members), min_size=6, max_size=6)))
+            row += [str(b - a) for a, b in zip([0, *cuts], [*cuts, members], strict=True)]
+        if with_population:
+            row.append(draw(st.sampled_from(["", "0", str(members), str(members + 10), "50000"])))
+        rows.append(",".join(row))
+    return "\n".join([",".join(header), *rows]) + "\n"
+
+
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=registry_texts())
+def test_fitting_any_registry_keeps_every_member_and_every_province_total(mukdahan_synthetic, tmp_path, text):
+    path = write(tmp_path, text, "fuzz.csv")
+    try:
+        registry = load_registry(path, mukdahan_synthetic)
+        geography, notes = fit_population(mukdahan_synthetic, registry)
+    except SimError as err:
+        assert "\n" not in str(err) and str(err).startswith(str(path))
+        return
+    after = population(geography)
+    assert sum(after.values()) == int(mukdahan_synthetic.provinces["population"].sum())
+    by_age = dict(zip(geography.subdistricts["subdistrict_code"], geography.population_by_age, strict=True))
+    for row in registry.itertuples():
+        assert after[row.subdistrict_code] >= row.members
+        if not np.isnan(row.population):
+            assert after[row.subdistrict_code] == row.population
+        bands = np.array([getattr(row, c) for c in BAND_COLUMNS])
+        if not np.isnan(bands).any():
+            assert (by_age[row.subdistrict_code] >= bands).all()
+    assert (geography.population_by_age >= 0).all()

@@ -186,7 +186,8 @@ class Comparison:
         base = visible[(visible.scenario == self.baseline) & (visible.year == year)]
         rate = "" if np.isnan(self.discount_rate) else f", discounted {self.discount_rate:.0%} a year"
         reference = " (the province practice)" if self.baseline == REFERENCE else ""
-        lines = [f"Headline: person-years protected {first}-{year}{rate} — members past the waiting period "
+        span = str(year) if first == year else f"{first}-{year}"  # one year is printed once
+        lines = [f"Headline: person-years protected {span}{rate} — members past the waiting period "
                  f"in active funds holding at least the protected ratio of the standard benefit package, "
                  f"summed over the years.",
                  f"Reference{reference}: {self.baseline}, {float(base[HEADLINE].mean()):,.0f} person-years "

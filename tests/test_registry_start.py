@@ -255,3 +255,14 @@ def test_fitting_any_registry_keeps_every_member_and_every_province_total(mukdah
         if not np.isnan(bands).any():
             assert (by_age[row.subdistrict_code] >= bands).all()
     assert (geography.population_by_age >= 0).all()
+
+
+def test_validate_reads_a_sweep_bases_input_files(tmp_path, capsys):
+    registry = write(tmp_path, f"{HEADER}\n490101,2010,-7\n")
+    base = scenario_file(tmp_path, registry)
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(f'base = "{base.name}"\nseed = 1\n[[parameters]]\npath = "policy.zone_share"\nlevels = [0.0, 1.0]\n')
+    assert main(["validate", str(sweep)]) == 1
+    out = capsys.readouterr().out.strip()
+    assert out.startswith(f"error: {sweep}: base [inputs]: {registry}: ")
+    assert "members must be a whole number >= 0 on line 2: '-7'" in out

@@ -54,10 +54,16 @@ def main(args: Any) -> int:
 def _validate_sweep(file: str) -> int:
     """Check one sweep file and print its line; 1 if it has a problem."""
     from sim.experiments.sweep import Sweep, engine_validator
+    from sim.inputs.scenario import as_scenario
+    from sim.world.scenario_inputs import check_inputs
 
     try:
         sweep = Sweep.from_file(file)
         sweep.check(engine_validator(sweep.base))
+        try:  # the base's input files, read and checked as its runs read them
+            check_inputs(as_scenario(sweep.base))
+        except SimError as err:
+            raise SimError(f"base [inputs]: {err}", path=file) from None
     except SimError as err:
         message = str(err)
         if not message.startswith(f"{file}: "):

@@ -23,8 +23,8 @@ import pandas as pd
 
 from sim import __version__
 from sim.inputs.parameters import ParameterSet
-from sim.model.benefits import AGE_WIDTH_YEARS, TENURE_WIDTH_YEARS, BenefitTables, benefit_tables
 from sim.model.beliefs import planning_context
+from sim.model.benefits import AGE_WIDTH_YEARS, TENURE_WIDTH_YEARS, BenefitTables, benefit_tables
 from sim.model.development import (
     DevelopmentState,
     Units,
@@ -40,6 +40,7 @@ from sim.model.development import (
     real_value,
     update_zone_capacity,
 )
+from sim.model.listed import take_listed_statuses
 from sim.model.metrics import coverage_by_group, gini, survival_5y, theil
 from sim.model.monthly import (
     ADMIN_COST,
@@ -66,7 +67,6 @@ from sim.model.policies import (
     marginal_view,
     unit_value_seen_by_region,
 )
-from sim.model.listed import take_listed_statuses
 from sim.model.rng import run_key
 from sim.model.state import PROGRAMME_NAMES, STATUS_NAMES, FundState, synthetic_state
 from sim.model.yearly import begin_year, dropout_monthly, end_year, join_rate

@@ -138,6 +138,8 @@ def test_compare_and_plot_draw_into_the_same_folder(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(tmp_path / "a.toml"), str(tmp_path / "b.toml"), "--replicates", "2",
                  "--workers", "1", "--out", str(out)]) == 0, capsys.readouterr().err
+    said = capsys.readouterr().out
+    assert "protected 2023" in said and "2023-2023" not in said  # one year, printed once
     by_compare = sorted(p.relative_to(out) for p in (out / "figures").iterdir())
     assert Path("figures/compare_people_protected.png") in by_compare
     assert not list(out.glob("*.png"))

@@ -12,7 +12,9 @@ which numpy's vectorised samplers cannot promise. Two scenarios that differ only
 province's budget get bit-identical draws — and so identical paths — everywhere else.
 
 The samplers are exact: inversion for small means, Hörmann's transformed rejection
-(BTRS for the binomial, PTRS for the Poisson, as in numpy and JAX) for large ones.
+(BTRS for the binomial, PTRS for the Poisson, as in numpy and JAX) for large ones, and
+inversion from the mode for the hypergeometric that splits a count over cells
+(`split_cells`: its cost grows with the number of cells, not of people).
 """
 
 from __future__ import annotations
@@ -107,26 +109,54 @@ def binomial(key, n, p):
         return n
     if p > 0.5:
         return n - binomial(key ^ np.uint64(0x5555555555555555), n, 1.0 - p)
-    c = 0
     if n * p < 10.0:
-        q = 1.0 - p
-        s = p / q
-        a = (n + 1) * s
-        qn = math.exp(n * math.log1p(-p))
-        bound = min(n, int(n * p + 10.0 * math.sqrt(n * p * q + 1.0)))
-        while True:
-            u = uniform(key, c)
-            c += 1
-            x = 0
-            px = qn
-            while u > px:
-                x += 1
+        return _binomial_inversion(key, n, p, math.log1p(-p))
+    return _binomial_btrs(key, n, p)
+
+
+@njit(cache=True)
+def binomial_lq(key, n, p, log_q):
+    """Binomial(n, p) with log(1 - p) given (`log_q`, precomputed once per band): the same
+    draws as :func:`binomial`, one logarithm fewer per call."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p > 0.5 or n * p >= 10.0:
+        return binomial(key, n, p)
+    return _binomial_inversion(key, n, p, log_q)
+
+
+@njit(cache=True)
+def _binomial_inversion(key, n, p, log_q):
+    """Inversion for n p < 10, p <= 1/2; the guard against rounding (a bound past which the
+    search restarts with the next uniform) is computed only when the search gets that far."""
+    q = 1.0 - p
+    s = p / q
+    a = (n + 1) * s
+    qn = math.exp(n * log_q)
+    cheap = min(float(n), n * p + 10.0)  # the bound below is never smaller than this
+    bound = -1
+    c = 0
+    while True:
+        u = uniform(key, c)
+        c += 1
+        x = 0
+        px = qn
+        while u > px:
+            x += 1
+            if x > cheap:
+                if bound < 0:
+                    bound = min(n, int(n * p + 10.0 * math.sqrt(n * p * q + 1.0)))
                 if x > bound:
                     break
-                u -= px
-                px *= a / x - s
-            if x <= bound:
-                return x
+            u -= px
+            px *= a / x - s
+        if bound < 0 or x <= bound:
+            return x
+
+
+@njit(cache=True)
+def _binomial_btrs(key, n, p):
+    c = 0
     # BTRS (Hörmann 1993), as used by JAX and TensorFlow
     spq = math.sqrt(n * p * (1.0 - p))
     b = 1.15 + 2.53 * spq
@@ -219,6 +249,121 @@ def split_without_replacement(key, k, sizes, out):
                 out[j] += 1
                 break
         remaining -= 1
+
+
+@njit(cache=True)
+def hypergeometric(key, k, good, total):
+    """Exact Hypergeometric: how many of `good` marked among `total` are in a sample of `k`
+    drawn without replacement. Inversion from the mode outwards (cost grows with the standard
+    deviation, not with k); the smaller of the sample and its complement, and of the marked
+    and the unmarked, is drawn, so the searched range stays short."""
+    if k <= 0 or good <= 0:
+        return 0
+    if k >= total:
+        return good
+    if good >= total:
+        return k
+    if 2 * k > total:  # the complement: marked ones left out of a sample of total - k
+        return good - hypergeometric(key ^ np.uint64(0x3333333333333333), total - k, good, total)
+    if 2 * good > total:  # count the unmarked instead
+        return k - hypergeometric(key ^ np.uint64(0x6666666666666666), k, total - good, total)
+    bad = total - good
+    hi = min(k, good)
+    if k <= 16:  # P(0) as a short product, then up from 0
+        p0 = 1.0
+        for j in range(k):
+            p0 *= (bad - j) / (total - j)
+        c = 0
+        while True:
+            u = uniform(key, c)
+            c += 1
+            x = 0
+            px = p0
+            while u > px and x < hi:
+                u -= px
+                px *= (good - x) * (k - x) / ((x + 1.0) * (bad - k + x + 1.0))
+                x += 1
+            if u <= px:
+                return x
+    # from the mode, alternately down and up
+    m = int((k + 1.0) * (good + 1.0) / (total + 2.0))
+    lo = max(0, k - bad)
+    m = min(max(m, lo), hi)
+    log_pm = (math.lgamma(good + 1.0) - math.lgamma(m + 1.0) - math.lgamma(good - m + 1.0)
+              + math.lgamma(bad + 1.0) - math.lgamma(k - m + 1.0) - math.lgamma(bad - k + m + 1.0)
+              - math.lgamma(total + 1.0) + math.lgamma(k + 1.0) + math.lgamma(total - k + 1.0))
+    pm = math.exp(log_pm)
+    c = 0
+    while True:
+        u = uniform(key, c)
+        c += 1
+        if u <= pm:
+            return m
+        u -= pm
+        down, up = m, m
+        p_down, p_up = pm, pm
+        while down > lo or up < hi:
+            if down > lo:
+                p_down *= down * (bad - k + down) / ((good - down + 1.0) * (k - down + 1.0))
+                down -= 1
+                if u <= p_down:
+                    return down
+                u -= p_down
+            if up < hi:
+                p_up *= (good - up) * (k - up) / ((up + 1.0) * (bad - k + up + 1.0))
+                up += 1
+                if u <= p_up:
+                    return up
+                u -= p_up
+
+
+@njit(cache=True)
+def split_cells(key, k, sizes, out):
+    """Choose `k` individuals uniformly without replacement from cells of `sizes`; write how
+    many were taken from each cell into `out`, and return the number of draws made.
+
+    The same multivariate hypergeometric law as :func:`split_without_replacement`, but its cost
+    grows with the number of cells, not of people: cell by cell, the number taken from it given
+    what is left is one hypergeometric draw (none once all `k` are placed, none for the last
+    cell that still has people). Where fewer individuals are taken than there are cells to
+    decide, it picks them one by one instead (one uniform each), whichever is fewer draws.
+    """
+    n_cells = sizes.shape[0]
+    total = 0
+    last = -1
+    filled = 0
+    for j in range(n_cells):
+        out[j] = 0
+        if sizes[j] > 0:
+            total += sizes[j]
+            last = j
+            filled += 1
+    if k <= 0:
+        return 0
+    if k >= total:
+        for j in range(n_cells):
+            out[j] = sizes[j]
+        return 0
+    if k < filled - 1:
+        split_without_replacement(key, k, sizes, out)
+        return k
+    draws = 0
+    left = total
+    for j in range(n_cells):
+        if k == 0:
+            break
+        size = sizes[j]
+        if size == 0:
+            continue
+        if j == last:
+            out[j] = k
+            break
+        x = hypergeometric(mix(key ^ np.uint64(j + 1)), k, size, left)
+        draws += 1
+        out[j] = x
+        k -= x
+        left -= size
+    return draws
 
 
 @njit(cache=True)

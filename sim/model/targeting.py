@@ -92,11 +92,15 @@ def posterior_mean_need(signal: np.ndarray, sigma: float, prior: LognormalPrior 
     signal = np.asarray(signal, float)
     if strata is not None:
         strata = np.asarray(strata)
+        if prior is None and np.isfinite(signal).all():
+            return _posterior_by_stratum(signal, sigma, strata)
         out = np.zeros(signal.shape)
         for label in np.unique(strata):
             mine = strata == label
             out[mine] = posterior_mean_need(signal[mine], sigma, prior)
         return out
+    if prior is None and np.isfinite(signal).all():  # the same arithmetic as per stratum
+        return _posterior_by_stratum(signal, sigma, np.zeros(signal.shape, np.int64))
     out = np.zeros(signal.shape)
     has = _has_value(signal)
     if sigma <= 0:
@@ -113,6 +117,54 @@ def posterior_mean_need(signal: np.ndarray, sigma: float, prior: LognormalPrior 
     var = tau2 * s2 / (tau2 + s2)
     out[has] = np.exp(mean + var / 2)
     return out
+
+
+def _posterior_by_stratum(signal: np.ndarray, sigma: float, strata: np.ndarray) -> np.ndarray:
+    """`posterior_mean_need` with a prior fitted within each stratum, all strata at once (the
+    same arithmetic as one call per stratum: the largest signal, the places with value, the mean
+    and variance of their logs, per stratum)."""
+    _, label = np.unique(strata, return_inverse=True)
+    label = label.ravel()
+    n_strata = int(label.max(initial=-1)) + 1
+    top = np.zeros(n_strata)
+    np.maximum.at(top, label, signal)
+    has = (signal > 0) & (signal > NO_VALUE_SHARE * top[label])
+    out = np.zeros(signal.shape)
+    if sigma <= 0:
+        out[has] = signal[has]
+        return out
+    where = np.flatnonzero(has)
+    g = label[where]
+    count = np.bincount(g, minlength=n_strata)
+    logs = np.log(signal[where])
+    mean = np.bincount(g, weights=logs, minlength=n_strata) / np.maximum(count, 1)
+    var = np.bincount(g, weights=(logs - mean[g]) ** 2, minlength=n_strata) / np.maximum(count, 1)
+    s2 = sigma**2
+    tau2 = np.maximum(var - s2, 0.0)[g]
+    mu = (mean + s2 / 2)[g]
+    post_mean = (tau2 * (logs + s2 / 2) + s2 * mu) / (tau2 + s2)
+    post_var = tau2 * s2 / (tau2 + s2)
+    fitted = count[g] >= 2  # else one place with value: no population to shrink towards
+    out[where] = np.where(fitted, np.exp(post_mean + post_var / 2), signal[where])
+    return out
+
+
+def _fill_order(need: np.ndarray, base: np.ndarray, scale: float, groups: np.ndarray, pos: np.ndarray):
+    """What water-filling needs that does not depend on the budgets: places of value sorted by
+    t = scale ln m - b within their group, and the running sums that say how far down each
+    group's list a budget reaches."""
+    idx = np.flatnonzero(pos)
+    t = scale * np.log(need[idx]) - base[idx]
+    order = np.lexsort((-t, groups[idx]))
+    g, ts, where = groups[idx][order], t[order], idx[order]
+    start = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+    length = np.diff(np.r_[start, g.size])
+    first = np.repeat(start, length)
+    rank = np.arange(g.size) - first + 1
+    rel = ts - ts[first]  # <= 0, relative to the group's best place (keeps sums small)
+    c = np.cumsum(rel)
+    within = c - np.repeat(np.r_[0.0, c][start], length)
+    return g, where, start, length, rank, rel, within
 
 
 def water_fill(need: np.ndarray, budget: np.ndarray, base_effort: np.ndarray | float, scale: float,
@@ -146,16 +198,7 @@ def water_fill(need: np.ndarray, budget: np.ndarray, base_effort: np.ndarray | f
     pos = covered & (need > 0) & (budget[np.where(covered, groups, 0)] > 0)
     idx = np.flatnonzero(pos)
     if idx.size:
-        t = scale * np.log(need[idx]) - base[idx]
-        order = np.lexsort((-t, groups[idx]))
-        g, ts, where = groups[idx][order], t[order], idx[order]
-        start = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
-        length = np.diff(np.r_[start, g.size])
-        first = np.repeat(start, length)
-        rank = np.arange(g.size) - first + 1
-        rel = ts - ts[first]  # <= 0, relative to the group's best place (keeps sums small)
-        c = np.cumsum(rel)
-        within = c - np.repeat(np.r_[0.0, c][start], length)
+        g, where, start, length, rank, rel, within = _fill_order(need, base, scale, groups, pos)
         e = budget[g]
         funded = (within - rank * rel) < e  # true on a prefix of each group
         k = np.bincount(np.repeat(np.arange(start.size), length), weights=funded, minlength=start.size).astype(np.int64)
@@ -184,10 +227,41 @@ def water_fill_many(need: np.ndarray, budgets: np.ndarray, base_effort: np.ndarr
     budgets = np.asarray(budgets, float)
     n_groups, k = budgets.shape
     groups = np.asarray(groups, np.int64)
+    n = need.size
     base = np.broadcast_to(np.asarray(base_effort, float), need.shape)
-    tiled = np.where(groups[None, :] >= 0, groups[None, :] + n_groups * np.arange(k)[:, None], -1).ravel()
-    x = water_fill(np.tile(need, k), budgets.T.ravel(), np.tile(base, k), scale, tiled)
-    return x.reshape(k, need.size).T
+    x = np.zeros((k, n))
+    covered = groups >= 0
+    if not covered.any() or n_groups == 0:
+        return x.T
+    gsafe = np.where(covered, groups, 0)
+    # the order of places does not depend on the budgets: sorted once for all K columns
+    has_budget = (budgets > 0).any(axis=1)
+    pos = covered & (need > 0) & has_budget[gsafe]
+    has_need = np.zeros(n_groups, bool)
+    if pos.any():
+        g, where, start, length, rank, rel, within = _fill_order(need, base, scale, groups, pos)
+        e = budgets[g].T  # (K, places in order)
+        funded = (within - rank * rel)[None, :] < e
+        count = np.add.reduceat(funded, start, axis=1).astype(np.int64)
+        last = start[None, :] + np.maximum(count, 1) - 1
+        rows = np.arange(k)[:, None]
+        eta = (within[last] - e[rows, last]) / np.maximum(count, 1)
+        fill = np.maximum(rel[None, :] - np.repeat(eta, length, axis=1), 0.0)
+        x[:, where] = np.where(e > 0, fill, 0.0)
+        has_need[g] = True
+    # groups with effort but no place of value: spread evenly
+    flat = covered & ~has_need[gsafe]
+    if flat.any():
+        count = np.bincount(groups[flat], minlength=n_groups)
+        x[:, flat] = budgets[groups[flat]].T / count[groups[flat]]
+    # exact conservation of each group's effort
+    cov = np.flatnonzero(covered)
+    total = np.zeros((k, n_groups))
+    for j in range(k):
+        total[j] = np.bincount(groups[cov], weights=x[j, cov], minlength=n_groups)
+    factor = np.where(total > 0, budgets.T / np.where(total > 0, total, 1.0), 0.0)
+    x[:, cov] *= factor[:, groups[cov]]
+    return x.T
 
 
 def effect_gain(need: np.ndarray, effort: np.ndarray, base_effort: np.ndarray | float, scale: float) -> np.ndarray:

@@ -48,10 +48,17 @@ N_RUNS = 6
 
 
 def slow_engine(spec):
-    """The real engine after FAULT_SLEEP seconds; each call leaves calls/<run_id>.<pid>.<id>."""
+    """The real engine after FAULT_SLEEP seconds; each call leaves calls/<run_id>.<pid>.<id>.
+
+    With FAULT_GATE (a file name), the runs of every point after the first wait until that
+    file exists, so a test can act while the sweep is certainly still running."""
     calls = os.environ.get("FAULT_CALLS_DIR")
     if calls:
         Path(calls, f"{spec.run_id}.{os.getpid()}.{uuid.uuid4().hex[:8]}").touch()
+    gate = os.environ.get("FAULT_GATE")
+    if gate and spec.point_id > 0:
+        while not os.path.exists(gate):
+            time.sleep(0.02)
     time.sleep(float(os.environ.get("FAULT_SLEEP", "0")))
     from sim.model.engine import run_spec
 
@@ -117,13 +124,16 @@ RUN_CLI = textwrap.dedent("""
 """)
 
 
-def start_sweep(project: Path, out: Path, workers: int, sleep: float) -> subprocess.Popen:
+def start_sweep(project: Path, out: Path, workers: int, sleep: float, gate: Path | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "PYTHONPATH": f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         "FAULT_SLEEP": str(sleep),
         "PYTHONWARNINGS": "ignore",
     }
+    env.pop("FAULT_GATE", None)
+    if gate is not None:
+        env["FAULT_GATE"] = str(gate)
     return subprocess.Popen(
         [sys.executable, "-c", RUN_CLI, str(project / "sweep.toml"), str(out), str(workers)],
         env=env,
@@ -376,9 +386,12 @@ def test_run_on_a_full_disk_keeps_the_previous_results(project, tmp_path, monkey
 
 @pytest.mark.timeout(240)
 def test_a_second_sweep_process_on_the_same_folder_is_refused(project, reference, tmp_path):
+    """The first sweep holds at a gate after its first point (`slow_engine`) until the second
+    has been refused: a state, not a race against the clock."""
     out = tmp_path / "out"
-    first = start_sweep(project, out, workers=1, sleep=2.0)
-    wait_for_runs(out, 1, first)
+    gate = tmp_path / "gate"
+    first = start_sweep(project, out, workers=1, sleep=0.0, gate=gate)
+    wait_for_runs(out, 2, first)
     second = subprocess.run(  # the plain CLI, as a second person would type it
         [sys.executable, "-m", "sim", "sweep", str(project / "sweep.toml"), "--out", str(out),
          "--workers", "1"],
@@ -393,6 +406,7 @@ def test_a_second_sweep_process_on_the_same_folder_is_refused(project, reference
         f"error: {out}: another sweep is writing to this folder (lock held); wait for it to "
         "finish or choose another output folder\n"
     )
+    gate.touch()  # let the first sweep finish
     stdout, err = first.communicate(timeout=180)
     assert first.returncode == 0, err
     assert f"{N_RUNS} of {N_RUNS} runs finished" in stdout

@@ -227,8 +227,9 @@ class YearOutlook:
       the monthly step, which raises funeral amounts and brings old-age allowances due;
     - money: reserves plus matching (at the pot's pro-rata scale), local-government money,
       contributions, other income, fees and interest, less admin cost and the year's claims;
-    - a fund counts its eligible members as protected if its year-end reserve ratio (reserves
-      over the next twelve months' expected benefits) is at least `status.weak_ratio`. Claims
+    - a fund counts its eligible members as protected if its year-end reserve ratio against the
+      standard package (reserves over the next twelve months' benefits at generosity 1) is at
+      least `metrics.protected_ratio`, each member weighted by min(generosity, 1). Claims
       are compound Poisson, so the ratio is treated as normal around its projection with the
       standard deviation of the year's claims: a fund projected just above the line is
       protected with a chance a little over one half, not one.
@@ -371,11 +372,13 @@ class YearOutlook:
         claims = gen * (old_claims + new_claim_years @ self.claims_new) + central
         var = gen**2 * (old_var + new_claim_years @ self.var_new)
         reserves_end = reserves0 + income * (1 - p["finance.admin_cost_share"]) - claims
-        next_year = np.maximum(gen * (old_next + (members_end - elig_age * stay_year) @ self.claims_new) + central, 1.0)
+        # Protection is measured against the standard package (generosity 1), and a fund paying a
+        # fraction of it protects its members in that proportion (metrics.protection_weight).
+        next_year = np.maximum(old_next + (members_end - elig_age * stay_year) @ self.claims_new + central, 1.0)
         ratio = reserves_end / next_year
         sd = np.maximum(np.sqrt(var) / next_year, 1e-6)
-        z = (ratio - p["status.weak_ratio"]) / sd
-        eligible = elig_end.sum(axis=1)
+        z = (ratio - p["metrics.protected_ratio"]) / sd
+        eligible = elig_end.sum(axis=1) * np.minimum(gen, 1.0)
         if self.record:
             self.detail = dict(rows=rows, ratio=ratio, sd=sd, reserves_end=reserves_end, next_year=next_year,
                                claims=claims, income=income, eligible_end=eligible, gen=gen)

@@ -41,7 +41,15 @@ from sim.model.development import (
     update_zone_capacity,
 )
 from sim.model.listed import take_listed_statuses
-from sim.model.metrics import coverage_by_group, gini, survival_5y, theil
+from sim.model.metrics import (
+    HEADLINE,
+    coverage_by_group,
+    discount_factor,
+    gini,
+    protection_weight,
+    survival_5y,
+    theil,
+)
 from sim.model.monthly import (
     ADMIN_COST,
     BENEFIT_FLOWS,
@@ -69,7 +77,7 @@ from sim.model.policies import (
 )
 from sim.model.rng import run_key
 from sim.model.state import PROGRAMME_NAMES, STATUS_NAMES, FundState, synthetic_state
-from sim.model.yearly import begin_year, dropout_monthly, end_year, join_rate
+from sim.model.yearly import begin_year, dropout_monthly, end_year, expected_benefits_thb, join_rate
 from sim.world.scenario_inputs import age_shares as age_shares  # re-exported for older callers
 from sim.world.scenario_inputs import geography_for as geography_for
 from sim.world.scenario_inputs import scoped_budget, world_for
@@ -97,7 +105,7 @@ class RunResult:
 
     def headline(self) -> pd.DataFrame:
         """Mean over replicates of the headline metrics, first and last year."""
-        cols = ["people_protected", "members", "coverage", "funds_active", "funds_weak", "funds_dormant",
+        cols = [HEADLINE, "people_protected", "members", "coverage", "funds_active", "funds_weak", "funds_dormant",
                 "median_reserve_ratio", "insolvency_events"]
         mean = self.summary.groupby("year")[cols].mean()
         return mean.loc[[mean.index.min(), mean.index.max()]]
@@ -228,6 +236,7 @@ class Simulation:
         self.outputs = set(outputs)
         self.members_by_band = members_by_band
         self.summaries: list[dict] = []
+        self.person_years = 0.0  # the headline so far: discounted people protected since the start
         self.fund_rows: list[pd.DataFrame] = []
         self.unit_rows: list[pd.DataFrame] = []
         self._noise = None
@@ -300,8 +309,12 @@ class Simulation:
         update_zone_capacity(self.dev, zone_funded, building, params)
         end_year(state, params, self.tables, flows[:, CONTRIBUTIONS])
         if "summary" in self.outputs:
-            self.summaries.append(_summary_row(self.replicate, year, self.start, state, flows, yearly, self.geo,
-                                               units, money, overhead, effort, params))
+            row = _summary_row(self.replicate, year, self.start, state, flows, yearly, self.geo, units, money,
+                               overhead, effort, params, expected_benefits_thb(state, params, self.tables, 1.0))
+            self.person_years += row["people_protected"] * float(
+                discount_factor(year, self.start, params["metrics.discount_rate"]))
+            self.summaries.append({"replicate": row.pop("replicate"), "year": row.pop("year"),
+                                   HEADLINE: self.person_years, **row})
         if "fund_years" in self.outputs:
             self.fund_rows.append(_fund_rows(self.replicate, year, self.geo.subdistricts, self.geo, state, flows,
                                              yearly, members_start, reserves_start, effort_sub,
@@ -377,10 +390,12 @@ def simulate(
     return sim.result()
 
 
-def _summary_row(replicate, year, start, state, flows, yearly, geo, units, money, overhead, effort, params) -> dict:
+def _summary_row(replicate, year, start, state, flows, yearly, geo, units, money, overhead, effort, params,
+                 standard_benefits_thb) -> dict:
     members = state.total_members()
     eligible = state.eligible_members()
-    protected_funds = state.active & (state.reserve_ratio >= params["status.weak_ratio"])
+    weight = protection_weight(state.active, state.reserves / 100.0, standard_benefits_thb, state.generosity,
+                               params["metrics.protected_ratio"])
     pop = state.population.sum(axis=1)
     founded = state.founded
     prov_cov, prov_pop = coverage_by_group(members, pop, geo.province_index, len(geo.provinces))
@@ -397,7 +412,7 @@ def _summary_row(replicate, year, start, state, flows, yearly, geo, units, money
     return {
         "replicate": replicate,
         "year": year,
-        "people_protected": int(eligible[protected_funds].sum()),
+        "people_protected": float(eligible @ weight),
         "members": int(members.sum()),
         "members_eligible": int(eligible.sum()),
         "population": int(pop.sum()),

@@ -122,9 +122,12 @@ def begin_year(state: FundState, params: ParameterSet, tables: BenefitTables, ye
     return flows
 
 
-def expected_benefits_thb(state: FundState, params: ParameterSet, tables: BenefitTables) -> np.ndarray:
-    """Benefits a fund expects to pay in the next 12 months at its generosity (THB)."""
-    per_member = standard_benefit_per_member(state, tables) * state.total_members() * state.generosity
+def expected_benefits_thb(state: FundState, params: ParameterSet, tables: BenefitTables,
+                          generosity: np.ndarray | float | None = None) -> np.ndarray:
+    """Benefits a fund expects to pay in the next 12 months at its generosity (THB), or at
+    `generosity` (1 = the standard package, the yardstick of people protected)."""
+    level = state.generosity if generosity is None else generosity
+    per_member = standard_benefit_per_member(state, tables) * state.total_members() * level
     if params["benefits.central_fund.enabled"]:
         old = state.non_members()[:, 4:].sum(axis=1)
         per_member = per_member + np.floor(params["benefits.central_fund.share_of_nonmember_elderly"] * old) * params[

@@ -218,6 +218,11 @@ def test_fitted_defaults_are_marked_in_the_parameter_file():
 def test_calibrated_defaults_reproduce_the_committed_search_residuals():
     """The parameter file's defaults (and the committed set-up budget) give, on the search
     sample and its replicate, the residuals committed, inside or outside exactly as committed."""
+    from sim.report.stale import declared_stale
+
+    stale = declared_stale(Path(__file__).resolve().parents[1] / "results")
+    if "calibration" in stale:
+        pytest.xfail(f"results/calibration is declared stale: {stale['calibration']['reason']}")
     summary = json.loads(committed("calibration.json").read_text())
     search = pd.read_csv(committed("residuals_search_sample.csv")).set_index("target")
     c = summary["config"]

@@ -343,7 +343,11 @@ def test_crn_other_province_bit_identical(small_scenario):
     pd.testing.assert_frame_equal(other_a, other_b, check_exact=True)
     changed_a = fa[fa["province_code"] == "49"].reset_index(drop=True)
     changed_b = fb[fb["province_code"] == "49"].reset_index(drop=True)
-    assert (changed_a["dev_effort_thb"] != changed_b["dev_effort_thb"]).mean() > 0.9
+    # water-filling leaves some places at zero effort in both runs; where either run places effort,
+    # the extra money changes it, and the province's effort rises in total
+    placed = (changed_a["dev_effort_thb"] > 0) | (changed_b["dev_effort_thb"] > 0)
+    assert (changed_a.loc[placed, "dev_effort_thb"] != changed_b.loc[placed, "dev_effort_thb"]).mean() > 0.9
+    assert changed_b["dev_effort_thb"].sum() > changed_a["dev_effort_thb"].sum()
     later = changed_a["year"] > changed_a["year"].min()
     moved = (changed_a.loc[later, "members_end"] != changed_b.loc[later, "members_end"]).mean()
     assert moved > 0.3, "more development effort should change membership paths in the province"

@@ -119,7 +119,7 @@ def test_the_checker_catches_a_hidden_circle_and_an_upward_import(monkeypatch, t
 
 
 def test_a_sweep_folder_written_before_the_move_still_resumes(tmp_path):
-    """tests/data/sweep_0_1/folder was made by welfare-sim 0.1 (model "sim.engine:run_spec",
+    """tests/data/sweep_0_1/folder was made by the code of 0.1 (commit 4d27b61; model "sim.engine:run_spec",
     stopped after one of two runs with --limit 1); the current code finishes it without
     redoing the finished run."""
     import json
@@ -131,7 +131,7 @@ def test_a_sweep_folder_written_before_the_move_still_resumes(tmp_path):
     folder = tmp_path / "folder"
     shutil.copytree(data / "folder", folder)
     manifest = json.loads((folder / "sweep.json").read_text())
-    assert manifest["model"] == "sim.engine:run_spec" and manifest["created_by"] == "welfare-sim 0.1.0"
+    assert manifest["model"] == "sim.engine:run_spec"  # the 0.1 module path (code of commit 4d27b61)
     manifest["definition"]["base"] = str((data / "mukdahan_1y.toml").resolve())  # was made elsewhere
     (folder / "sweep.json").write_text(json.dumps(manifest, indent=1))
     first = (folder / "summary" / "p00000-r000.parquet").read_bytes()

@@ -405,7 +405,7 @@ def test_with_overrides_changes_parameters_and_run_fields():
     assert (sweep.years, sweep.seed, sweep.region) == (3, 5, ("40",))
     assert sweep.params["policy.zone_share"] == 0.4 and sweep.overrides["policy.zone_share"] == 0.4
     assert sweep.params["budget.development_thb_per_year"] == 75_000_000
-    assert base.params["policy.zone_share"] == 0.6 and base.years == 10  # unchanged
+    assert base.params["policy.zone_share"] == 0.6 and base.years == 20  # unchanged
     assert base.with_overrides() == base
 
     with pytest.raises(SimError, match=r"policy.zone_share: 1.5 is outside the range"):

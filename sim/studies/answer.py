@@ -48,14 +48,14 @@ class AnswerConfig:
 
     base: str = str(REPO / "scenarios" / f"{REFERENCE}.toml")
     years: int = 20
-    replicates: int = 8
-    shares: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-    zone_sizes: tuple[int, ...] = (15, 25, 40)
-    zone_noises: tuple[float, ...] = (0.3, 0.6)
-    overheads: tuple[float, ...] = (60_000.0, 120_000.0, 240_000.0, 480_000.0)
-    frontier_noises: tuple[float, ...] = (0.2, 0.5, 0.8)
-    frontier_shares: tuple[float, ...] = (0.0, 0.5, 1.0)
-    frontier_replicates: int = 6
+    replicates: int = 3
+    shares: tuple[float, ...] = (0.0, 0.5, 1.0)
+    zone_sizes: tuple[int, ...] = (25, 40)
+    zone_noises: tuple[float, ...] = (0.3, 0.8)
+    overheads: tuple[float, ...] = (60_000.0, 240_000.0)
+    frontier_noises: tuple[float, ...] = (0.3, 0.8)
+    frontier_shares: tuple[float, ...] = (0.0, 1.0)
+    frontier_replicates: int = 2
     region: tuple[str, ...] | None = None
     budget_thb: float | None = None
     overrides: tuple[tuple[str, object], ...] = ()

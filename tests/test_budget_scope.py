@@ -79,3 +79,20 @@ def test_the_run_prints_what_it_did_in_one_line(tmp_path, monkeypatch, capsys):
     notes = [line for line in err if line.startswith("note: budget:")]
     assert len(notes) == 1, err
     assert "'isan'" in notes[0] and "1,484,317 THB a year" in notes[0]
+
+
+def test_a_one_province_run_bears_its_share_of_the_regional_office(small_scenario):
+    """The regional office serves the whole scope: a run over part of it bears that part's share
+    of its overhead, as it gets that share of the budget (else one province's 1.5 M THB could
+    not pay the office's 2 M THB and the allocator would find no feasible plan)."""
+    from sim.inputs.parameters import default_parameters
+    from sim.world.scenario_inputs import scoped_region_overhead
+
+    sim = Simulation(small_scenario(("49",), years=1))
+    office = default_parameters()["units.overhead_thb.region"]
+    units = sim.prepare_year().units.table.set_index("unit_id")
+    assert units.loc["region", "overhead_thb"] == pytest.approx(office * MUKDAHAN_SUBDISTRICTS / ISAN_SUBDISTRICTS)
+    assert "bears 39,582 of the regional office's 2,000,000 THB overhead" in " ".join(sim.notes)
+    assert scoped_region_overhead(build_geography("isan"), default_parameters()) == office
+    alone = Simulation(small_scenario(("49",), years=1, budget__scope="run"))
+    assert alone.prepare_year().units.table.set_index("unit_id").loc["region", "overhead_thb"] == office

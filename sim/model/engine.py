@@ -80,7 +80,7 @@ from sim.model.state import PROGRAMME_NAMES, STATUS_NAMES, FundState, synthetic_
 from sim.model.yearly import begin_year, dropout_monthly, end_year, expected_benefits_thb, join_rate
 from sim.world.scenario_inputs import age_shares as age_shares  # re-exported for older callers
 from sim.world.scenario_inputs import geography_for as geography_for
-from sim.world.scenario_inputs import scoped_budget, world_for
+from sim.world.scenario_inputs import scoped_budget, scoped_region_overhead, world_for
 
 AGE_LABELS = ("0_14", "15_24", "25_44", "45_59", "60_69", "70_79", "80_plus")
 
@@ -243,10 +243,15 @@ class Simulation:
         self.beliefs = dict(beliefs or {})  # values the policy plans with instead of the world's (sim.model.beliefs)
 
     def _scoped_budget(self, params: ParameterSet) -> float:
-        """The budget for this run's region (`budget.scope`), noting any scaling once."""
+        """The budget for this run's region (`budget.scope`), noting any scaling once; the run's
+        parameters (`self.params`) bear the same share of the regional office's overhead."""
         thb, note = scoped_budget(self.geo, params)
         if note and note not in self.notes:
             self.notes.append(note)
+        office = scoped_region_overhead(self.geo, params)
+        if office != params["units.overhead_thb.region"]:
+            high = params.definitions["units.overhead_thb.region"].high
+            self.params = params.with_overrides({"units.overhead_thb.region": min(office, high)}, origin="budget.scope")
         return thb
 
     @property

@@ -195,6 +195,8 @@ TEXT = {
                       "เกิน {margin} ของผลของนโยบายที่ดีที่สุดเทียบกับไม่มีงบพัฒนา เส้น: จุดที่ผลต่างดังกล่าว "
                       "(เฉลี่ยเหนือค่าสัมประสิทธิ์อื่น) เท่ากับเกณฑ์"),
     "worlds": ("{n} worlds", "{n} โลกที่เป็นไปได้"),
+    "advantage_axis": ("Zones' advantage beyond the margin (person-years, smoothed)",
+                       "ผลได้ของโซนเหนือเกณฑ์ (คน-ปี ปรับเรียบ)"),
     "year": ("Year", "ปี พ.ศ."),
     "zone_share": ("Zone share s", "สัดส่วนงบผ่านโซน s"),
     "province": ("Province", "จังหวัด"),

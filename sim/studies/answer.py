@@ -65,8 +65,9 @@ def _base(cfg: AnswerConfig) -> dict:
     base: dict = {"extends": cfg.base, "name": "zone_answer", "run": {"years": cfg.years}, **dict(ZONES_ADDED)}
     if cfg.region is not None:
         base["run"]["region"] = list(cfg.region)
-    if cfg.budget_thb is not None:
+    if cfg.budget_thb is not None:  # the budget of the run's own region, as it is (budget.scope)
         base["budget.development_thb_per_year"] = cfg.budget_thb
+        base["budget.scope"] = "run"
     for path, value in cfg.overrides:
         base[path] = value
     return base

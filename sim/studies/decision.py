@@ -749,17 +749,25 @@ class Decision:
         return self._cached("evppi", make).copy()
 
     def frontier(self) -> dict[str, Any]:
-        """The map over the two coefficients with the highest EVPPI: the worlds, whether zones
-        win in each, and a smoothed advantage surface whose zero line is the frontier."""
+        """The map over the two coefficients with the highest EVPPI (ties broken by how strongly
+        each goes with the zones' advantage): the worlds, whether zones win in each, and a
+        smoothed advantage surface whose zero line is the frontier."""
         from sim.studies.decision_discovery import frontier_surface
 
         cfg = self.config
 
         def make():
-            top = list(self.evppi().sort_values("evppi", ascending=False)["coefficient"].head(2))
             wins = self.zones_win()
             x = self._x()
             score = (wins["advantage"] - wins["threshold"]).to_numpy(float)
+            # the two worth most to measure; ties (e.g. all zero when one policy always wins)
+            # go to the coefficients most associated with the zones' advantage
+            ranked = self.evppi()[["coefficient", "evppi"]].copy()
+            ranked["association"] = [abs(float(pd.Series(score).corr(x[c].reset_index(drop=True), method="spearman")))
+                                     if x[c].nunique() > 1 else 0.0 for c in ranked["coefficient"]]
+            ranked["association"] = ranked["association"].fillna(0.0)
+            ranked["evppi"] = ranked["evppi"].round(6)
+            top = list(ranked.sort_values(["evppi", "association"], ascending=False)["coefficient"].head(2))
             bounds = {c.path: (c.low, c.high) for c in cfg.coefficients}
             return frontier_surface(x[top], score, wins["zones_win"].to_numpy(bool), bounds=bounds)
 

@@ -162,6 +162,17 @@ def write_report(decision, out: str | Path, *, command: str | None = None,
     return written
 
 
+def _crn_effect(level_se: float, difference_se: float) -> str:
+    """What common random numbers did to the noise of differences, in words, from the numbers."""
+    if not (np.isfinite(level_se) and np.isfinite(difference_se)) or level_se <= 0:
+        return ""
+    independent = np.sqrt(2.0) * level_se  # two independent means
+    if difference_se < 0.7 * independent:
+        return (f" ({difference_se / independent:.0%} of what independent draws would give: common random "
+                "numbers make the policies' errors in a world move together)")
+    return " (common random numbers do not make the differences much less noisy here)"
+
+
 def _group(cfg, policy: str) -> str:
     for p in cfg.policies:
         if p.name == policy:
@@ -247,9 +258,9 @@ def _markdown(decision, outcomes, robustness, wins, boxes, box_note, evppi, note
             "**Regret from replicate means is biased upward.** The best of several noisy means lies, on "
             "average, above the best true mean, so every gap to it is too large. With "
             f"{cfg.replicates} replicates the standard error of a policy's mean in a world is about "
-            f"{_fmt(rob['replicate_se'].median())} person-years, but that of the difference between two "
-            f"policies only about {_fmt(rob['difference_se'].median())} (common random numbers: the "
-            "policies' errors in a world move together), and regret is made of differences. A "
+            f"{_fmt(rob['replicate_se'].median())} person-years and that of the difference between two "
+            f"policies, of which regret is made, about {_fmt(rob['difference_se'].median())}"
+            f"{_crn_effect(rob['replicate_se'].median(), rob['difference_se'].median())}. A "
             "parametric bootstrap (the replicate means perturbed by the replicates' own noise, regret "
             f"recomputed) puts the bias of the mean regret at {_fmt(rob['bias_mean_regret'].min())} to "
             f"{_fmt(rob['bias_mean_regret'].max())} person-years and of the maximum regret at "

@@ -315,6 +315,26 @@ def _province_measure(province_codes, scale_by: str) -> int:
     return int(province_population_sources(sorted(codes))["population"].sum())
 
 
+def scope_share(geography: Geography, params: ParameterSet) -> float:
+    """The run's region as a share of ``budget.scope`` (``budget.scale_by``); 1 for the scope
+    itself or for scope "run". Above 1 for a region reaching outside the scope."""
+    scope = str(params["budget.scope"])
+    if scope == "run":
+        return 1.0
+    run, scope_codes = list(geography.provinces["province_code"]), resolve_region(scope)
+    if set(run) == set(scope_codes):
+        return 1.0
+    scale_by = str(params["budget.scale_by"])
+    return _province_measure(run, scale_by) / _province_measure(scope_codes, scale_by)
+
+
+def scoped_region_overhead(geography: Geography, params: ParameterSet) -> float:
+    """The regional office's yearly overhead a run bears (``units.overhead_thb.region``): the
+    office serves the whole budget scope, so a run over part of it bears that part's share, as
+    it gets that share of the budget (a one-province run no longer pays the whole office)."""
+    return float(params["units.overhead_thb.region"]) * scope_share(geography, params)
+
+
 def scoped_budget(geography: Geography, params: ParameterSet, thb: float | None = None) -> tuple[float, str | None]:
     """The region's yearly development budget and, when it differs from the scope's, a note.
 
@@ -323,26 +343,26 @@ def scoped_budget(geography: Geography, params: ParameterSet, thb: float | None 
     another region gets in proportion to its share of the scope's sub-districts or sourced
     population (``budget.scale_by``). A run reaching outside the scope gets the scope's
     budget per sub-district (or per person) for all of its places, so a national run with an
-    Isan budget is scaled up, and says so.
+    Isan budget is scaled up, and says so. The note also gives the regional office's overhead
+    the run bears (:func:`scoped_region_overhead`).
     """
     thb = float(params["budget.development_thb_per_year"] if thb is None else thb)
-    scope = str(params["budget.scope"])
-    if scope == "run":
+    factor = scope_share(geography, params)
+    if factor == 1.0:
         return thb, None
-    scale_by = str(params["budget.scale_by"])
+    scope, scale_by = str(params["budget.scope"]), str(params["budget.scale_by"])
     run = list(geography.provinces["province_code"])
     scope_codes = resolve_region(scope)
-    if set(run) == set(scope_codes):
-        return thb, None
     whole = _province_measure(scope_codes, scale_by)
     part = _province_measure(run, scale_by)
-    factor = part / whole
     unit = "sub-districts" if scale_by == "subdistricts" else "people (sourced province totals)"
     inside = set(run) <= set(scope_codes)
     how = (f"covers {part:,} of its {whole:,} {unit} ({factor:.2%})" if inside else
            f"reaches outside it: {part:,} {unit} against its {whole:,}, at the scope's budget per "
            f"{'sub-district' if scale_by == 'subdistricts' else 'person'} (x{factor:.3f})")
+    office = float(params["units.overhead_thb.region"])
     note = (f"budget: {thb:,.0f} THB a year is the budget of '{scope}' (budget.scope); region "
-            f"'{geography.region}' {how}, so this run has {thb * factor:,.0f} THB a year "
+            f"'{geography.region}' {how}, so this run has {thb * factor:,.0f} THB a year and bears "
+            f"{office * factor:,.0f} of the regional office's {office:,.0f} THB overhead "
             f"(budget.scale_by = \"{scale_by}\")")
     return thb * factor, note

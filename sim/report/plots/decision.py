@@ -132,7 +132,9 @@ def plot_frontier(frontier: dict, boxes: pd.DataFrame | None = None, *, lang: st
         surface = np.asarray(frontier["surface"], float)
         gx, gy = frontier["grid_x"], frontier["grid_y"]
         span = np.nanmax(np.abs(surface)) if np.isfinite(surface).any() else 1.0
-        ax.contourf(gx, gy, surface, levels=np.linspace(-span, span, 13), cmap="RdBu", alpha=0.25)
+        filled = ax.contourf(gx, gy, surface, levels=np.linspace(-span, span, 13), cmap="RdBu", alpha=0.3)
+        bar = fig.colorbar(filled, ax=ax, shrink=0.8, pad=0.02, format=FuncFormatter(lambda v, _: _number(v)))
+        bar.set_label(text("advantage_axis", lang), fontsize=9)
         if np.nanmin(surface) < 0 < np.nanmax(surface):
             ax.contour(gx, gy, surface, levels=[0.0], colors="#222222", linewidths=2)
             ax.plot([], [], color="#222222", linewidth=2, label=text("frontier", lang))

@@ -34,11 +34,11 @@ import pytest
 from reference_model import FundSetup, Rates, simulate_fund
 from scipy import stats
 
+from sim.inputs.parameters import default_parameters
 from sim.model.benefits import benefit_tables
 from sim.model.engine import MonthlyConstants
 from sim.model.monthly import BENEFIT_FLOWS as BENEFITS
 from sim.model.monthly import DIED, FUNERAL, HOSPITAL, N_FLOWS, month_step
-from sim.inputs.parameters import default_parameters
 from sim.model.rng import run_key
 
 

@@ -305,7 +305,8 @@ def test_figures_command_writes_the_readme_figures(tmp_path):
     for name in ("compare_people_protected", "zone_share_curve", "tile_map_coverage"):
         assert_not_blank(tmp_path / f"{name}.png")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "compare_people_protected.png", "tile_map_coverage.png", "zone_share_curve.png"]
+        "compare_horizon.png", "compare_people_protected.png", "manifest.json", "tile_map_coverage.png",
+        "zone_share_curve.png"]
 
 
 # --- Thai text -------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from functools import cache
 
-import numba
 import numpy as np
 import pytest
 from reference_model import FundSetup, Rates, simulate_fund
@@ -40,18 +39,6 @@ from sim.model.engine import MonthlyConstants
 from sim.model.monthly import BENEFIT_FLOWS as BENEFITS
 from sim.model.monthly import DIED, FUNERAL, HOSPITAL, N_FLOWS, month_step
 from sim.model.rng import run_key
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_numba_thread():
-    """Run the compiled step on one thread: with pytest-xdist workers (and other jobs) sharing
-    the cores, numba's parallel loop over funds oversubscribes them and runs several times slower.
-    Results do not depend on the thread count (test_engine_laws checks this)."""
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(before)
-
 
 N_SEEDS = 600
 MONTHS = 24

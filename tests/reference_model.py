@@ -64,7 +64,7 @@ class Rates:
     age_move: np.ndarray  # (age,)
     tenure_move: np.ndarray  # (tenure,)
     join_age_factor: np.ndarray
-    coverage_ceiling: float
+    newborn_enrolment: float  # share of eligible members' newborns who join at birth
     funeral: np.ndarray  # (tenure,) THB
     tenure_years: np.ndarray  # (tenure,)
     old_age_monthly: float
@@ -76,15 +76,16 @@ class Rates:
     disaster_rate: float
     disaster_thb: float
     birth_thb: float
-    contribution_monthly: float
+    contribution_monthly: float  # the standard schedule per month (a fund may pay another)
     entrance_fee: float
     other_ratio: float
     admin_share: float
     interest_monthly: float
-    refund_per_year: float  # THB per year of membership of a leaver (refund share x never-claimed share x contribution)
+    refund_factor: float  # refund share x never-claimed share: refund per year of membership per THB saved a year
     central_on: bool
     central_share: float
     central_monthly: float
+    central_first_age: int
 
     @classmethod
     def from_params(cls, p) -> Rates:
@@ -109,7 +110,7 @@ class Rates:
             age_move=age_move,
             tenure_move=tenure_move,
             join_age_factor=np.asarray(p["membership.join_age_factor"], float),
-            coverage_ceiling=float(p["membership.coverage_ceiling"]),
+            newborn_enrolment=float(p["membership.newborn_enrolment"]),
             funeral=funeral,
             tenure_years=years,
             old_age_monthly=p["benefits.old_age.thb_per_year"] / 12,
@@ -126,10 +127,11 @@ class Rates:
             other_ratio=float(p["contribution.other_income_ratio"]),
             admin_share=float(p["finance.admin_cost_share"]),
             interest_monthly=(1 + p["finance.interest_rate_real"]) ** (1 / 12) - 1,
-            refund_per_year=p["contribution.refund_share"] * p["contribution.never_claimed_share"] * contribution,
+            refund_factor=p["contribution.refund_share"] * p["contribution.never_claimed_share"],
             central_on=bool(p["benefits.central_fund.enabled"]),
             central_share=float(p["benefits.central_fund.share_of_nonmember_elderly"]),
             central_monthly=p["benefits.central_fund.thb_per_year"] / 12,
+            central_first_age=int(p["benefits.central_fund.first_age_band"]),
         )
 
 
@@ -148,7 +150,9 @@ class FundSetup:
     reserves_satang: int
     generosity: float = 1.0
     join_rate: float = 0.0  # yearly join hazard before saturation (engine's join_rate)
-    dropout: float = 0.0  # monthly probability of leaving (engine's dropout)
+    dropout: float | np.ndarray = 0.0  # monthly probability of leaving, one or by tenure band (engine's dropout)
+    reach: float = 0.6  # share of residents the fund can reach (engine's reach)
+    contribution_monthly: float | None = None  # THB a member pays a month (default: the standard schedule)
     active: bool = True
     start_month: int = 2023 * 12  # month index (year * 12 + month) of the first month
     months: int = 24
@@ -199,6 +203,9 @@ def simulate_fund(setup: FundSetup, rates: Rates, rng: np.random.Generator, wait
             grads += [grad] * k
             joins += [grad - n_wait] * k
     age = np.array(ages, np.int64)
+    dropout = np.broadcast_to(np.asarray(setup.dropout, float), (N_TENURE,))
+    paid_monthly = rates.contribution_monthly if setup.contribution_monthly is None else setup.contribution_monthly
+    refund_per_year = rates.refund_factor * paid_monthly * 12.0
     ten = np.array(tens, np.int64)
     grad = np.array(grads, np.int64)
     joined_at = np.array(joins, np.int64)
@@ -232,19 +239,21 @@ def simulate_fund(setup: FundSetup, rates: Rates, rng: np.random.Generator, wait
         out.deaths += int(dies.sum())
         keep(~dies)
         # 3. leaving, with the refund of a never-claimed share of contributions
-        leaves = rng.random(age.size) < setup.dropout
+        leaves = rng.random(age.size) < dropout[np.maximum(ten, 0)]  # waiting members: band 0's rate
         eligible = ten >= 0
-        refund_due = float((rates.refund_per_year * rates.tenure_years[ten[leaves & eligible]]).sum())
-        refund_due += float((rates.refund_per_year * (m - joined_at[leaves & ~eligible]) / 12.0).sum())
+        refund_due = float((refund_per_year * rates.tenure_years[ten[leaves & eligible]]).sum())
+        refund_due += float((refund_per_year * (m - joined_at[leaves & ~eligible]) / 12.0).sum())
         out.left += int(leaves.sum())
         keep(~leaves)
         eligible = ten >= 0
         # 4. claims by eligible members (active funds only)
         birth_due = hospital_due = old_age_due = education_due = disability_due = disaster_due = central_due = 0.0
+        newborns = 0
         if active:
             e_age = age[eligible]
             out.member_months += int(e_age.size)
-            birth_due = rng.poisson(rates.birth_rate[e_age]).sum() * rates.birth_thb * gen
+            newborns = int(rng.poisson(rates.birth_rate[e_age]).sum())
+            birth_due = newborns * rates.birth_thb * gen
             stays = rng.poisson(rates.admit_rate[e_age])
             who = np.flatnonzero(eligible)
             paid = 0.0
@@ -266,18 +275,24 @@ def simulate_fund(setup: FundSetup, rates: Rates, rng: np.random.Generator, wait
             funeral_due *= gen
             if rates.central_on:
                 by_age = np.bincount(age, minlength=N_AGE)
-                nonmember_old = int(np.maximum(population[4:] - by_age[4:], 0).sum())
+                first = rates.central_first_age
+                nonmember_old = int(np.maximum(population[first:] - by_age[first:], 0).sum())
                 central_due = math.floor(rates.central_share * nonmember_old) * rates.central_monthly
         else:
             funeral_due = 0.0
-        # 5. joining from the non-member population (active funds only), person by person
+        # 5. joining (active funds only), person by person: members' newborns, then non-members
         joins_now = 0
         if active:
-            by_age = np.bincount(age, minlength=N_AGE)
+            new_ages = []
+            if newborns:
+                kids = int((rng.random(newborns) < rates.newborn_enrolment).sum())
+                room = int(population[0] - np.bincount(age, minlength=N_AGE)[0])
+                new_ages += [0] * min(kids, max(room, 0))
+            by_age = np.bincount(np.concatenate([age, np.array(new_ages, np.int64)]), minlength=N_AGE)
             pop_total = int(population.sum())
-            saturation = max(0.0, 1.0 - (age.size / pop_total) / rates.coverage_ceiling) if pop_total > 0 else 0.0
+            size = age.size + len(new_ages)
+            saturation = max(0.0, 1.0 - (size / pop_total) / setup.reach) if pop_total > 0 and setup.reach > 0 else 0.0
             if saturation > 0 and setup.join_rate > 0:
-                new_ages = []
                 for a in range(N_AGE):
                     nonmember = int(population[a] - by_age[a])
                     if nonmember <= 0:
@@ -285,13 +300,13 @@ def simulate_fund(setup: FundSetup, rates: Rates, rng: np.random.Generator, wait
                     h = 1.0 - math.exp(-setup.join_rate * rates.join_age_factor[a] * saturation / 12.0)
                     k = int((rng.random(nonmember) < h).sum())
                     new_ages += [a] * k
-                joins_now = len(new_ages)
-                if joins_now:
-                    age = np.concatenate([age, np.array(new_ages, np.int64)])
-                    ten = np.concatenate([ten, np.full(joins_now, -1, np.int64)])
-                    grad = np.concatenate([grad, np.full(joins_now, m + n_wait, np.int64)])
-                    joined_at = np.concatenate([joined_at, np.full(joins_now, m, np.int64)])
-                    used = np.concatenate([used, np.zeros(joins_now)])
+            joins_now = len(new_ages)
+            if joins_now:
+                age = np.concatenate([age, np.array(new_ages, np.int64)])
+                ten = np.concatenate([ten, np.full(joins_now, -1, np.int64)])
+                grad = np.concatenate([grad, np.full(joins_now, m + n_wait, np.int64)])
+                joined_at = np.concatenate([joined_at, np.full(joins_now, m, np.int64)])
+                used = np.concatenate([used, np.zeros(joins_now)])
             out.joined += joins_now
         # 6. ageing of eligible members, between age bands and between tenure bands
         eligible = ten >= 0
@@ -301,7 +316,7 @@ def simulate_fund(setup: FundSetup, rates: Rates, rng: np.random.Generator, wait
         ten[move] += 1
         # 7. money, in satang, in the engine's order
         if active:
-            contrib = _rnd(age.size * rates.contribution_monthly * 100.0)
+            contrib = _rnd(age.size * paid_monthly * 100.0)
             fees = _rnd(joins_now * rates.entrance_fee * 100.0)
             other = _rnd(contrib * rates.other_ratio)
             interest = _rnd(max(reserves, 0) * rates.interest_monthly)

@@ -241,6 +241,54 @@ def test_calibrated_defaults_reproduce_the_committed_search_residuals():
     assert loss(fresh["simulated"].to_dict(), TARGETS) == pytest.approx(summary["loss_search"], rel=0.05)
 
 
+# ------------------------------------------------------- the history file holds the history
+
+
+def test_the_history_file_holds_every_setting_of_the_calibration():
+    """scenarios/history_2010.toml run as shipped is the calibration's history: rebuilt from the
+    file with the values being fitted at the file's and the parameter file's values, it is the
+    same scenario (parameters, schedule, run), and its starting fund size gives the record's 349
+    members per fund [S7]."""
+    from sim.inputs.scenario import load_scenario
+    from sim.studies.calibration import (
+        HISTORY_FILE,
+        current_values,
+        history_scenario,
+        start_members_mean,
+    )
+
+    shipped = load_scenario(HISTORY_FILE)
+    cfg = CalibrationConfig()
+    assert cfg.base == str(HISTORY_FILE)
+    built = history_scenario(current_values(cfg), cfg, shipped.region)
+    assert built.params.to_dict() == shipped.params.to_dict()
+    assert built.schedule == shipped.schedule
+    assert (built.region, built.start_year, built.years, built.seed) == (
+        shipped.region, shipped.start_year, shipped.years, shipped.seed)
+    assert (shipped.region, shipped.start_year, shipped.start_year + shipped.years) == ("national", 2010, 2025)
+    target = BY_NAME["members_per_fund_2010"].value
+    assert shipped.params["start.members_mean"] == start_members_mean(shipped.params, shipped.start_year, target)
+    source = Path(__import__("sim.studies.calibration", fromlist=["x"]).__file__).read_text()
+    for setting in ("228e6", "228_000_000", "members_per_fund_start", "\"policy.kind\""):  # none left in code
+        assert setting not in source, setting
+
+
+def test_the_shipped_history_file_is_the_committed_fit():
+    from sim.inputs.scenario import load_scenario
+    from sim.studies.calibration import HISTORY_FILE, SETUP_BUDGET_PATH
+
+    summary = json.loads(committed("calibration.json").read_text())
+    shipped = load_scenario(HISTORY_FILE)
+    assert shipped.params[SETUP_BUDGET_PATH] == pytest.approx(summary["fitted"][SETUP_BUDGET])
+    params = default_parameters()
+    for path, value in summary["fitted"].items():
+        if path != SETUP_BUDGET:
+            assert params[path] == pytest.approx(value), path
+    assert summary["history_settings"]["file"] == "scenarios/history_2010.toml"
+    assert summary["config"]["check_national"] and summary["config"]["check_replicates"] <= shipped.replicates
+    assert summary["history_settings"]["seed"] == shipped.seed
+
+
 # -------------------------------------------------------------------- the pipeline, tiny
 
 

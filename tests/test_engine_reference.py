@@ -6,8 +6,9 @@ individual. Over 600 replicates each, two-sample Kolmogorov-Smirnov tests compar
 the end, deaths, eligible members at the end, benefits paid, funeral benefits, reserves and
 the month the fund went dormant, in three situations:
 
-* ``mature``     a typical fund (tenure mix, waiting ring, joining, leaving with refunds,
-                 the central-fund option on);
+* ``mature``     a typical fund (tenure mix, waiting ring, joining towards its reach, members'
+                 newborns enrolled, leaving that falls with tenure, with refunds, a schedule
+                 below the standard, the central-fund option on);
 * ``insolvent``  an over-generous old fund that runs out of money around month 10-16 and
                  then sits dormant (pays nothing, still loses members);
 * ``joiners``    a fund whose members mostly joined in the last two months, so the exact
@@ -71,7 +72,8 @@ def setup(name: str) -> FundSetup:
     if name == "mature":
         return FundSetup(members=cohort([150, 100, 200, 180, 140, 90, 40], [0.1, 0.2, 0.2, 0.25, 0.2, 0.05]),
                          waiting=np.full((6, 7), 3), population=POP, reserves_satang=150_000_000,
-                         generosity=1.2, join_rate=0.15, dropout=0.004, start_month=START, months=MONTHS)
+                         generosity=1.2, join_rate=0.15, dropout=np.array([0.008, 0.006, 0.004, 0.003, 0.002, 0.001]),
+                         reach=0.5, contribution_monthly=20.0, start_month=START, months=MONTHS)
     if name == "insolvent":
         return FundSetup(members=cohort([20, 20, 60, 100, 150, 150, 120], [0, 0, 0.1, 0.3, 0.5, 0.1]),
                          waiting=np.zeros((6, 7), np.int64), population=np.array([800, 600, 1200, 1000, 400, 300, 200]),
@@ -105,12 +107,15 @@ def engine_runs(fund: FundSetup, params, n: int, key_seed: int) -> dict[str, np.
     reserves = np.full(n, fund.reserves_satang, np.int64)
     generosity = np.full(n, float(fund.generosity))
     join_rate = np.full(n, float(fund.join_rate))
-    dropout = np.full(n, float(fund.dropout))
+    reach = np.full(n, float(fund.reach))
+    dropout = np.repeat(np.broadcast_to(np.asarray(fund.dropout, float), (6,))[None], n, axis=0).copy()
+    monthly = params["contribution.member_thb_per_year"] / 12 if fund.contribution_monthly is None else fund.contribution_monthly
+    paid = np.full(n, float(monthly))
     flows = np.zeros((n, N_FLOWS), np.int64)
     dormant = np.full(n, -1)
     for step in range(fund.months):
         month_step(key, fund.start_month + step, codes, founded, active, members, waiting, population, reserves,
-                   generosity, join_rate, dropout, flows, *consts)
+                   generosity, join_rate, reach, dropout, paid, flows, *consts)
         dormant[(dormant < 0) & ~active & fund.active] = step + 1
     return {
         "members_end": members.sum(axis=(1, 2)) + waiting.sum(axis=(1, 2)),

@@ -666,6 +666,11 @@ CONSISTENCY_RULES: list[tuple[tuple[str, ...], Any, str]] = [
         "the age shares must have people aged 60+ and enough aged 25-59 to give or take the "
         "difference to share_60_plus",
     ),
+    (
+        ("membership.reach_new", "membership.reach_max"),
+        lambda new, most: new <= most,
+        "a trusted fund must reach at least as far as a new one: reach_new <= reach_max",
+    ),
     (("start.member_age_share",), _not_all_zero, "the member age shares are all zero"),
     (("start.programme_group_shares",), _not_all_zero, "the programme-group shares are all zero"),
 ]

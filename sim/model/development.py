@@ -26,8 +26,15 @@ import pandas as pd
 from scipy import special
 
 from sim.inputs.parameters import ParameterSet
+from sim.model import membership
 from sim.model.benefits import N_AGE, N_TENURE, BenefitTables
 from sim.model.rng import Process, uniforms
+from sim.model.saving import (
+    compliance_target,
+    expected_schedule,
+    next_compliance,
+    paid_per_member_year,
+)
 from sim.model.state import NOT_MATCHED, STRONG, FundState
 from sim.model.targeting import posterior_mean_need, water_fill
 
@@ -57,13 +64,12 @@ class DevelopmentState:
 
 
 def initial_development_state(geography, params: ParameterSet, start_year: int) -> DevelopmentState:
+    """Zone capacity at the start: a run starting after the pilot year (units.zone_capacity.
+    pilot_year) gives the pilot zones their funded year's head start."""
     pilot = geography.zones["pilot_2022"].to_numpy(bool)
-    k = np.where(
-        pilot & (start_year >= 2023),
-        params["units.zone_capacity.start_pilot"],
-        params["units.zone_capacity.start"],
-    )
-    return DevelopmentState(zone_capacity=k.astype(float), zone_years_funded=np.where(pilot & (start_year >= 2023), 1, 0))
+    ahead = pilot & (start_year > int(params["units.zone_capacity.pilot_year"]))
+    k = np.where(ahead, params["units.zone_capacity.start_pilot"], params["units.zone_capacity.start"])
+    return DevelopmentState(zone_capacity=k.astype(float), zone_years_funded=np.where(ahead, 1, 0))
 
 
 def choose_mentors(state: FundState, geography, params: ParameterSet) -> np.ndarray:
@@ -221,12 +227,22 @@ class YearOutlook:
       level — which lowers both the year's claims and the next year's expected benefits;
     - founding (unfounded places) and revival (dormant funds) at the hazards the engine uses,
       1 - (1 - baseline)(1 - effect x E), times what the new or revived fund protects;
-    - members: the year's deaths and leavers, joiners at the trust-, outreach- and
-      saturation-dependent rate; only those who joined in the first `12 - waiting_months`
-      months are past the wait by year end. Members age and gain tenure month by month as in
-      the monthly step, which raises funeral amounts and brings old-age allowances due;
+    - members: the year's deaths and leavers (dropout by the year's governance, the fund's
+      record of reliable payouts and its members' tenure mix, sim.model.membership), members'
+      newborns enrolled, joiners at the trust-, outreach- and saturation-dependent rate, the
+      saturation towards the reach the year's governance and record give; only those who
+      joined in the first `12 - waiting_months` months are past the wait by year end. Members
+      age and gain tenure month by month as in the monthly step, which raises funeral amounts
+      and brings old-age allowances due. A new fund starts with the mean founding share of its
+      residents (membership.expected_founding_members), governance start.governance_mean x
+      founding.governance_share, no trust yet and the mean schedule;
     - money: reserves plus matching (at the pot's pro-rata scale), local-government money,
-      contributions, other income, fees and interest, less admin cost and the year's claims;
+      contributions (the fund's schedule x the compliance the year's governance brings), other
+      income, fees and interest, less admin cost and the year's claims; benefit levels move
+      between benefits.generosity_floor and the cap, a revived fund cuts its level by
+      status.revival_generosity_reset of its excess;
+    - development effect reaches a fund in proportion to its eligibility by programme group
+      (`development_access`);
     - a fund counts its eligible members as protected if its year-end reserve ratio against the
       standard package (reserves over the next twelve months' benefits at generosity 1) is at
       least `metrics.protected_ratio`, each member weighted by min(generosity, 1). Claims
@@ -236,7 +252,9 @@ class YearOutlook:
 
     The engine's outcome is the same quantity drawn at random; this is its expectation up to
     small approximations (joining does not deplete the non-members, mortality is by the age
-    band at the start of the year, the pot's scale is taken at the `reference` strength). The
+    band at the start of the year, the population is the one at the start of the year, dropout
+    uses the tenure mix at the start of the year, the pot's scale is taken at the `reference`
+    strength). The
     matching pot is shared: its scale depends on how many funds pass the governance
     threshold and how many are founded, i.e. on everyone's effort, so it is computed at the
     `reference` strength the year's allocation is expected to bring (0 = none).
@@ -258,9 +276,14 @@ class YearOutlook:
         self.pop_total = pop.sum(axis=1)
         self.members = (self.elig_age + self.wait_age).sum(axis=1)
         self.nonmem = np.maximum(pop - self.elig_age - self.wait_age, 0.0)
-        ceiling = p["membership.coverage_ceiling"]
-        self.saturation = np.where(self.pop_total > 0,
-                                   np.maximum(1 - self.members / np.maximum(self.pop_total, 1) / ceiling, 0.0), 0.0)
+        # saving, trust and development eligibility (joining saturates towards each fund's reach,
+        # computed in _year from the year's governance and the fund's record of payouts)
+        self.contribution = np.asarray(state.contribution_thb, float)
+        self.new_governance = p["start.governance_mean"] * p["founding.governance_share"]
+        self.new_paid = expected_schedule(p) * float(compliance_target(self.new_governance, p))
+        self.tenure_mix = np.concatenate([elig_cells.sum(axis=1)[:, :1] + self.wait_age.sum(axis=1)[:, None],
+                                          elig_cells.sum(axis=1)[:, 1:]], axis=1)
+        self.access = development_access(state, p)
         # what today's eligible members claim month by month as they age and gain tenure, by their
         # age band today (so survival applies per band): THB a year at generosity 1
         age_m, ten_m = _band_moves(p)
@@ -279,16 +302,15 @@ class YearOutlook:
         self.death = p["demography.death_rate_per_1000"] * p["demography.death_rate_multiplier"] / 1000
         self.sust = sustainable_generosity(state, p, tables)
         self.reserves = state.reserves / 100.0
-        # founders of a new fund, by age (engine: largest remainder of population x join factor)
-        size = np.minimum(float(p["membership.initial_members"]), np.floor(0.9 * self.pop_total))
+        # founders of a new fund, by age (engine: largest remainder of population x join factor),
+        # at the mean of the founding share's distribution; a new fund has no trust yet
+        size = membership.expected_founding_members(self.pop_total, p)
         w = pop * np.asarray(p["membership.join_age_factor"], float)[None, :]
         self.founders = np.minimum(w / np.maximum(w.sum(axis=1, keepdims=True), 1e-300) * size[:, None], pop)
         self.nonmem_new = np.maximum(pop - self.founders, 0.0)
-        self.saturation_new = np.where(self.pop_total > 0, np.maximum(
-            1 - self.founders.sum(axis=1) / np.maximum(self.pop_total, 1) / ceiling, 0.0), 0.0)
         self.central = np.zeros(self.n)
         if p["benefits.central_fund.enabled"]:
-            old = self.nonmem[:, 4:].sum(axis=1)
+            old = self.nonmem[:, int(p["benefits.central_fund.first_age_band"]):].sum(axis=1)
             self.central = np.floor(p["benefits.central_fund.share_of_nonmember_elderly"] * old) * p[
                 "benefits.central_fund.thb_per_year"]
         self.active_rows = np.flatnonzero(state.active)
@@ -324,14 +346,27 @@ class YearOutlook:
         gen = self.state.generosity + p["governance.generosity_drift"] * (1 - g1)
         excess = np.maximum(gen - self.sust, 0.0)
         restrain = 1 - (1 - p["governance.generosity_restrain"] * g1) * (1 - p["effects.generosity_restrain"] * strength)
-        return np.clip(gen - restrain * excess, 0.3, p["benefits.generosity_cap"])
+        return np.clip(gen - restrain * excess, p["benefits.generosity_floor"], p["benefits.generosity_cap"])
 
-    def _year(self, rows, *, elig_age, wait_age, founders, nonmem, saturation, existing, g1, gen, reserves0,
-              local, strength):
+    def _year(self, rows, *, elig_age, wait_age, founders, nonmem, existing, g1, gen, reserves0,
+              local, strength, reliable, paid):
         """(expected protected at year end, protected per extra baht of reserves) of funds `rows`,
-        active all year (the arguments are already restricted to `rows`)."""
+        active all year (the arguments are already restricted to `rows`). `reliable`: years of
+        reliable payouts (trust: reach and dropout); `paid`: THB a member pays in the year."""
         p = self.p
-        q = np.clip(p["membership.dropout_rate"] * (1 + p["membership.dropout_weak_factor"] * (1 - g1)), 0.0, 0.99)
+        # dropout by trust and tenure (sim.model.membership), averaged over the members' tenure
+        q_t = membership.dropout_yearly(g1, reliable, np.ones(rows.size, bool), np.ones(rows.size, bool), p)
+        if existing:
+            mix = self.tenure_mix[rows]
+            q = (mix * q_t).sum(axis=1) / np.maximum(mix.sum(axis=1), 1e-300)
+            q = np.where(mix.sum(axis=1) > 0, q, q_t[:, 0])
+        else:
+            q = q_t[:, 0]
+        # joining saturates towards the reach the year's governance and record give
+        size0 = (elig_age + wait_age + founders).sum(axis=1)
+        pop_total = self.pop_total[rows]
+        reach = np.maximum(membership.reach(g1, reliable, p), 1e-9)
+        saturation = np.where(pop_total > 0, np.maximum(1 - size0 / np.maximum(pop_total, 1) / reach, 0.0), 0.0)
         floor = p["membership.trust_floor"]
         rate = (p["membership.join_rate"] * (floor + (1 - floor) * g1)
                 * np.where(local, 1 + p["membership.local_support_boost"], 1.0)
@@ -345,8 +380,12 @@ class YearOutlook:
         left = nonmem.copy()
         joined_elig = np.zeros_like(nonmem)  # joiners past the wait by year end
         joined_wait = np.zeros_like(nonmem)
+        # members' newborns enrolled at birth (into 0-14, while the place has children not members)
+        newborns = elig_age @ (np.asarray(p["demography.birth_rate_per_1000"], float) / 12000) * p[
+            "membership.newborn_enrolment"]
         for m in range(12):
             j = left * h
+            j[:, 0] += np.minimum(newborns, np.maximum(left[:, 0] - j[:, 0], 0.0))
             left = left - j
             alive = j * stay_month ** (11 - m)
             if m + wait_months <= 11:
@@ -359,7 +398,7 @@ class YearOutlook:
         members_end = elig_end + joined_wait
         joins = (nonmem - left).sum(axis=1)
         member_years = 0.5 * ((elig_age + wait_age + founders).sum(axis=1) + members_end.sum(axis=1))
-        income = (member_years * p["contribution.member_thb_per_year"] * (1 + p["contribution.other_income_ratio"])
+        income = (member_years * paid * (1 + p["contribution.other_income_ratio"])
                   + joins * p["contribution.entrance_fee_thb"] + np.maximum(reserves0, 0) * p["finance.interest_rate_real"])
         central = self.central[rows]
         if existing:  # today's eligible members: claims month by month as they age, die and leave
@@ -392,6 +431,7 @@ class YearOutlook:
         strength = np.broadcast_to(np.asarray(strength, float), (self.n,))
         if self.pot_value is not None and np.array_equal(strength, self._reference) and not self.record:
             return dict(self._reference_parts)
+        strength = strength * self.access  # the programme group governs development eligibility
         admin = p["finance.admin_cost_share"]
         g1 = self._governance(strength)
         gen = self._generosity(g1, strength)
@@ -400,18 +440,25 @@ class YearOutlook:
         matching = np.where(s.active & self._matched(g1), self.request * self.pot_scale, 0.0)
         out = {name: np.zeros(self.n) for name in ("active", "revived", "founded", "pot")}
 
-        def existing(rows, generosity, reserves0):
+        paid = self.contribution * next_compliance(s.compliance, g1, p)  # compliance moves with governance
+
+        def existing(rows, generosity, reserves0, reliable):
             return self._year(rows, elig_age=self.elig_age[rows], wait_age=self.wait_age[rows],
                               founders=np.zeros((rows.size, N_AGE)), nonmem=self.nonmem[rows],
-                              saturation=self.saturation[rows], existing=True, g1=g1[rows], gen=generosity,
-                              reserves0=reserves0, local=local[rows], strength=strength[rows])
+                              existing=True, g1=g1[rows], gen=generosity,
+                              reserves0=reserves0, local=local[rows], strength=strength[rows],
+                              reliable=reliable, paid=paid[rows])
 
         rows = self.active_rows
-        kept, per_baht = existing(rows, gen[rows], self.reserves[rows] + (matching + local_thb)[rows] * (1 - admin))
+        kept, per_baht = existing(rows, gen[rows], self.reserves[rows] + (matching + local_thb)[rows] * (1 - admin),
+                                  s.reliable_years[rows])
         out["active"][rows] = kept
         rows = self.dormant_rows
         if rows.size:
-            revived, _ = existing(rows, np.minimum(gen, self.sust)[rows], self.reserves[rows] + local_thb[rows] * (1 - admin))
+            cut = p["status.revival_generosity_reset"] * np.maximum(gen - self.sust, 0.0)  # as yearly.begin_year
+            revived_gen = np.maximum(gen - cut, p["benefits.generosity_floor"])[rows]
+            revived, _ = existing(rows, revived_gen, self.reserves[rows] + local_thb[rows] * (1 - admin),
+                                  np.zeros(rows.size))
             revive = 1 - (1 - p["status.revival_hazard"]) * (1 - p["effects.revival_hazard"] * strength[rows])
             out["revived"][rows] = revive * revived
         rows = self.new_rows
@@ -419,10 +466,11 @@ class YearOutlook:
         if rows.size:
             started, _ = self._year(
                 rows, elig_age=np.zeros((rows.size, N_AGE)), wait_age=np.zeros((rows.size, N_AGE)),
-                founders=self.founders[rows], nonmem=self.nonmem_new[rows], saturation=self.saturation_new[rows],
-                existing=False, g1=np.full(rows.size, p["start.governance_mean"] * 0.8), gen=np.ones(rows.size),
+                founders=self.founders[rows], nonmem=self.nonmem_new[rows],
+                existing=False, g1=np.full(rows.size, self.new_governance), gen=np.ones(rows.size),
                 reserves0=np.full(rows.size, p["matching.startup_grant_thb"] * self.pot_scale * (1 - admin)),
-                local=local[rows], strength=strength[rows])
+                local=local[rows], strength=strength[rows], reliable=np.zeros(rows.size),
+                paid=np.full(rows.size, self.new_paid))
             found[rows] = 1 - (1 - p["founding.baseline_hazard"]) * (1 - p["effects.founding_hazard"] * strength[rows])
             out["founded"][rows] = found[rows] * started
         if self.pot_value is None:  # people protected per baht of matching where the pot goes
@@ -478,14 +526,25 @@ def standard_benefit_per_member(state: FundState, tables: BenefitTables) -> np.n
 
 
 def sustainable_generosity(state: FundState, params: ParameterSet, tables: BenefitTables) -> np.ndarray:
-    """The benefit level that pays out `sustainable_payout_share` of a member's income."""
-    income = params["contribution.member_thb_per_year"] * (
-        1 + params["contribution.other_income_ratio"] + params["matching.pot_ratio"]
-        + np.where(state.local_support, params["local_gov.thb_per_member"] / params["contribution.member_thb_per_year"], 0)
-    ) * (1 - params["finance.admin_cost_share"])
+    """The benefit level that pays out `sustainable_payout_share` of a member's income: what the
+    member really pays (the fund's schedule x compliance), other income and matching in
+    proportion to it, and the local government's money where it comes."""
+    paid = paid_per_member_year(state)
+    income = (paid * (1 + params["contribution.other_income_ratio"] + params["matching.pot_ratio"])
+              + np.where(state.local_support, params["local_gov.thb_per_member"], 0.0)
+              ) * (1 - params["finance.admin_cost_share"])
     per_member = standard_benefit_per_member(state, tables)
-    return np.clip(params["governance.sustainable_payout_share"] * income / np.maximum(per_member, 1.0), 0.3,
-                   params["benefits.generosity_cap"])
+    return np.clip(params["governance.sustainable_payout_share"] * income / np.maximum(per_member, 1.0),
+                   params["benefits.generosity_floor"], params["benefits.generosity_cap"])
+
+
+def development_access(state: FundState, params: ParameterSet) -> np.ndarray:
+    """Share of development effect each sub-district can receive: the programme group governs
+    development eligibility (MODEL.md 3). Funds outside the matching programme get
+    `development.not_matched_access`; every other fund, and every place without a fund
+    (founding work), gets it in full."""
+    outside = state.founded & (state.programme_group == NOT_MATCHED)
+    return np.where(outside, params["development.not_matched_access"], 1.0)
 
 
 def observation_noise(key, codes: np.ndarray, year: int, params: ParameterSet, forecast: bool = False) -> dict[str, np.ndarray]:
@@ -547,6 +606,32 @@ def units_zone_index(units: Units) -> np.ndarray:
     position = np.full(len(units.table), -1, dtype=np.int64)
     position[units.zone_rows] = np.arange(units.zone_rows.size)
     return np.where(zone_row >= 0, position[np.maximum(zone_row, 0)], -1)
+
+
+def money_to_subdistricts(money: np.ndarray, units: Units, placed: dict[str, np.ndarray]) -> np.ndarray:
+    """Development money per sub-district (THB): each unit's money, overhead included, spread over
+    its area in proportion to the effort it placed there (`spread_effort`), evenly where it placed
+    none (money that went on overhead or on training zones only). Sums to the money allocated."""
+    n = units.cover["region"].shape[0]
+    n_rows = len(units.table)
+    out = np.zeros(n)
+
+    def attribute(part: np.ndarray, unit_money: np.ndarray, effort: np.ndarray, size: int) -> None:
+        ok = part >= 0
+        p = part[ok]
+        total = np.bincount(p, weights=effort[ok], minlength=size)
+        count = np.bincount(p, minlength=size)
+        share = np.where(total[p] > 0, effort[ok] / np.where(total[p] > 0, total[p], 1.0), 1.0 / np.maximum(count[p], 1))
+        out[ok] += unit_money[p] * share
+
+    for level in SPREAD_LEVELS:
+        attribute(units.cover[level], np.asarray(money, float), placed[level], n_rows)
+    mentor_rows = units.rows("mentor")
+    if mentor_rows.size:
+        per_zone = np.bincount(units.mentor_zone, weights=np.asarray(money, float)[mentor_rows],
+                               minlength=units.zone_rows.size)
+        attribute(units_zone_index(units), per_zone, placed["mentor"], units.zone_rows.size)
+    return out
 
 
 def effort_to_subdistricts(effort: np.ndarray, units: Units, seen: dict[str, np.ndarray],

@@ -23,21 +23,25 @@ import pandas as pd
 
 from sim import __version__
 from sim.inputs.parameters import ParameterSet
+from sim.model import membership, saving
 from sim.model.beliefs import planning_context
 from sim.model.benefits import AGE_WIDTH_YEARS, TENURE_WIDTH_YEARS, BenefitTables, benefit_tables
+from sim.model.demography import advance_population
 from sim.model.development import (
     DevelopmentState,
     Units,
     build_units,
     capacity_building,
     choose_mentors,
+    development_access,
     effect_strength,
-    effort_to_subdistricts,
     initial_development_state,
     money_to_effort,
+    money_to_subdistricts,
     needs_seen,
     observation_noise,
     real_value,
+    spread_effort,
     update_zone_capacity,
 )
 from sim.model.listed import take_listed_statuses
@@ -77,7 +81,7 @@ from sim.model.policies import (
 )
 from sim.model.rng import run_key
 from sim.model.state import PROGRAMME_NAMES, STATUS_NAMES, FundState, synthetic_state
-from sim.model.yearly import begin_year, dropout_monthly, end_year, expected_benefits_thb, join_rate
+from sim.model.yearly import begin_year, end_year, expected_benefits_thb, join_rate
 from sim.world.scenario_inputs import age_shares as age_shares  # re-exported for older callers
 from sim.world.scenario_inputs import geography_for as geography_for
 from sim.world.scenario_inputs import scoped_budget, scoped_region_overhead, world_for
@@ -116,7 +120,6 @@ class MonthlyConstants:
     """The parameters the compiled monthly step needs, as plain arrays and numbers."""
 
     args: tuple  # positional arguments of `month_step` after the state arrays
-    contribution_monthly: float = 0.0  # THB per member per month
     entrance_fee: float = 0.0  # THB per new member
     other_ratio: float = 0.0  # other income per THB of contributions
     admin_share: float = 0.0  # admin cost per THB of income
@@ -129,7 +132,6 @@ class MonthlyConstants:
         first = 12 - waiting
         tenure_move = np.where(np.isfinite(TENURE_WIDTH_YEARS), 1 - np.exp(-1 / (12 * TENURE_WIDTH_YEARS)), 0.0)
         tenure_move[0] = 1 - np.exp(-1 / first) if first > 0 else 1.0
-        year = params["contribution.member_thb_per_year"]
         args = (
             1 - np.exp(-death / 12),
             params["demography.birth_rate_per_1000"] / 12000,
@@ -137,7 +139,7 @@ class MonthlyConstants:
             age_move,
             tenure_move,
             np.asarray(params["membership.join_age_factor"], float),
-            float(params["membership.coverage_ceiling"]),
+            float(params["membership.newborn_enrolment"]),
             tables.stay_probs,
             tables.stay_pay_thb,
             tables.year_cap_factor,
@@ -151,18 +153,18 @@ class MonthlyConstants:
             params["benefits.disaster.rate_per_1000"] / 12000,
             float(params["benefits.disaster.thb"]),
             float(params["benefits.birth_thb"]),
-            year / 12,
             float(params["contribution.entrance_fee_thb"]),
             float(params["contribution.other_income_ratio"]),
             float(params["finance.admin_cost_share"]),
             (1 + params["finance.interest_rate_real"]) ** (1 / 12) - 1,
-            params["contribution.refund_share"] * params["contribution.never_claimed_share"] * year,
+            params["contribution.refund_share"] * params["contribution.never_claimed_share"],
             np.asarray(params["benefits.funeral.tenure_years_by_band"], float),
             bool(params["benefits.central_fund.enabled"]),
             float(params["benefits.central_fund.share_of_nonmember_elderly"]),
             params["benefits.central_fund.thb_per_year"] / 12,
+            int(params["benefits.central_fund.first_age_band"]),
         )
-        return cls(args=args, contribution_monthly=year / 12,
+        return cls(args=args,
                    entrance_fee=float(params["contribution.entrance_fee_thb"]),
                    other_ratio=float(params["contribution.other_income_ratio"]),
                    admin_share=float(params["finance.admin_cost_share"]))
@@ -289,16 +291,25 @@ class Simulation:
         n = state.n
         members_start = state.total_members()
         reserves_start = state.reserves.copy()
+        # the state before this year's effects: the "before" of a difference-in-differences
+        start_view = {"status_start": np.asarray(STATUS_NAMES, dtype=object)[state.status],
+                      "reserve_ratio_start": state.reserve_ratio.copy(), "governance_start": state.governance.copy(),
+                      "population_start": state.population.sum(axis=1)}
         overhead, effort = money_to_effort(money, units, self.dev, params)
         zone_over = units.table["overhead_thb"].to_numpy()[units.zone_rows]
         zone_funded = (money[units.zone_rows] > 0) & (money[units.zone_rows] >= zone_over - 1e-9)
         effort_funds, building = capacity_building(effort, units, zone_funded, params)
-        effort_sub = effort_to_subdistricts(effort_funds, units, needs_seen(ctx.value, self._noise, params, units.cover["province"]), params)
-        strength = effect_strength(effort_sub, params)
+        placed = spread_effort(effort_funds, units, needs_seen(ctx.value, self._noise, params, units.cover["province"]), params)
+        effort_sub = sum(placed.values())
+        money_sub = money_to_subdistricts(money, units, placed)
+        # the programme group governs development eligibility (development.not_matched_access)
+        strength = effect_strength(effort_sub, params) * development_access(state, params)
         yearly = begin_year(state, params, self.tables, year, self.start, self.key, strength)
         newcomers = yearly.pop("newcomers")
         rate = join_rate(state, params, params["effects.outreach_join_boost"] * strength)
-        dropout = dropout_monthly(state, params)
+        reach = membership.reach_of(state, params)
+        dropout = membership.dropout_monthly(state, params)
+        paid = saving.paid_per_member_month(state)
         flows = np.zeros((n, N_FLOWS), np.int64)
         consts = self.consts
         for month in range(12):
@@ -306,13 +317,16 @@ class Simulation:
             month_step(
                 self.key, m_index, state.codes, state.founded, state.active,
                 state.members, state.waiting, state.population, state.reserves, state.generosity,
-                rate, dropout, flows, *consts.args,
+                rate, reach, dropout, paid, flows, *consts.args,
             )
             if month == 0 and newcomers.any():
                 _add_founders(state, newcomers, m_index, flows, consts)
         flows[:, JOINED] += yearly["founders"]
+        capacity_used = self.dev.zone_capacity.copy()  # the capacity that turned this year's money into effort
         update_zone_capacity(self.dev, zone_funded, building, params)
+        advance_population(state, params)
         end_year(state, params, self.tables, flows[:, CONTRIBUTIONS])
+        membership.record_reliable_year(state)
         if "summary" in self.outputs:
             row = _summary_row(self.replicate, year, self.start, state, flows, yearly, self.geo, units, money,
                                overhead, effort, params, expected_benefits_thb(state, params, self.tables, 1.0))
@@ -323,9 +337,9 @@ class Simulation:
         if "fund_years" in self.outputs:
             self.fund_rows.append(_fund_rows(self.replicate, year, self.geo.subdistricts, self.geo, state, flows,
                                              yearly, members_start, reserves_start, effort_sub,
-                                             self.members_by_band))
+                                             self.members_by_band, start_view, money_sub))
         if "unit_years" in self.outputs:
-            self.unit_rows.append(_unit_rows(self.replicate, year, units, money, overhead, effort, self.dev))
+            self.unit_rows.append(_unit_rows(self.replicate, year, units, money, overhead, effort, capacity_used))
         self.year += 1
 
     def advance_to(self, year: int) -> None:
@@ -351,7 +365,7 @@ def _add_founders(state: FundState, newcomers: np.ndarray, m_index: int, flows: 
     """Founding members join in the first month of the year and wait like any joiner."""
     state.waiting[:, m_index % state.waiting.shape[1], :] += newcomers
     paying = newcomers.sum(axis=1)
-    contrib = np.rint(paying * consts.contribution_monthly * 100).astype(np.int64)
+    contrib = np.rint(paying * saving.paid_per_member_month(state) * 100).astype(np.int64)
     other = np.rint(contrib * consts.other_ratio).astype(np.int64)
     fees = np.rint(paying * consts.entrance_fee * 100).astype(np.int64)
     admin = np.rint((contrib + other + fees) * consts.admin_share).astype(np.int64)
@@ -449,7 +463,7 @@ def _summary_row(replicate, year, start, state, flows, yearly, geo, units, money
 
 
 def _fund_rows(replicate, year, sub, geo, state, flows, yearly, members_start, reserves_start, effort_sub,
-               members_by_band) -> pd.DataFrame:
+               members_by_band, start_view=None, money_sub=None) -> pd.DataFrame:
     thb = lambda x: x / 100.0  # noqa: E731
     benefits = flows[:, list(BENEFIT_FLOWS)].sum(axis=1)
     frame = pd.DataFrame(
@@ -487,9 +501,14 @@ def _fund_rows(replicate, year, sub, geo, state, flows, yearly, members_start, r
             "insolvency_events": flows[:, INSOLVENCY_EVENTS],
             "non_members_helped": flows[:, NON_MEMBERS_HELPED],
             "reserve_ratio": state.reserve_ratio.copy(),
+            "dev_money_thb": np.zeros(state.n) if money_sub is None else money_sub,
             "dev_effort_thb": effort_sub,
             "governance": state.governance.copy(),
             "generosity": state.generosity.copy(),
+            "contribution_schedule_thb": state.contribution_thb.copy(),
+            "compliance": state.compliance.copy(),
+            "reliable_years": state.reliable_years.copy(),
+            **(start_view or {}),
         }
     )
     for f in BENEFIT_FLOWS:
@@ -507,10 +526,11 @@ INFLOW_COLUMNS = ("contributions_thb", "entrance_fees_thb", "matching_thb", "loc
 OUTFLOW_COLUMNS = ("benefits_paid_thb", "admin_cost_thb", "refunds_thb")
 
 
-def _unit_rows(replicate, year, units, money, overhead, effort, dev) -> pd.DataFrame:
+def _unit_rows(replicate, year, units, money, overhead, effort, zone_capacity) -> pd.DataFrame:
+    """Per unit: money, overhead, effort and, for zones, the capacity that produced the effort."""
     t = units.table
     capacity = np.full(len(t), np.nan)
-    capacity[units.zone_rows] = dev.zone_capacity
+    capacity[units.zone_rows] = zone_capacity
     return pd.DataFrame(
         {
             "replicate": replicate,

@@ -8,17 +8,22 @@ The step is a compiled loop over funds (numba) working on cohort arrays:
 Order within a month, for every founded fund:
  1. members who joined exactly `waiting_months` ago become eligible (tenure band <1);
  2. deaths by age band (eligible deaths trigger the tenure-scaled funeral benefit);
- 3. leaving (lapse and resignation), with the optional refund;
+ 3. leaving (lapse and resignation) by (age, tenure) cell at the fund's rate for that tenure
+    band (sim.model.membership), with the optional refund;
  4. claims by eligible members: births, hospital stays (per-stay and per-year caps),
     old-age allowance, scholarships, disability, disaster; central-fund help for
     non-members when switched on — each benefit one Poisson count per fund;
- 5. joining from the non-member population into the waiting ring;
+ 5. joining into the waiting ring: a share of the members' newborns (as long as the place has
+    children who are not members), then the non-members at the fund's join hazard,
+    saturating as coverage approaches the fund's reach;
  6. ageing between age bands and tenure bands;
- 7. money: contributions, entrance fees, other income, interest, admin cost, refunds,
-    benefits. A fund that cannot pay the month's claims pays what it has and goes dormant.
+ 7. money: contributions (members x what a member really pays: schedule x compliance),
+    entrance fees, other income, interest, admin cost, refunds, benefits. A fund that cannot
+    pay the month's claims pays what it has and goes dormant.
 
-Counts of events in an age band are drawn for the band and then spread over its tenure
-cells without replacement, which is exactly what happens to individuals with equal rates.
+Counts of events in an age band with one rate for all its tenure cells (deaths, ageing) are
+drawn for the band and then spread over its tenure cells without replacement, which is
+exactly what happens to individuals with equal rates.
 Money is kept in satang (1/100 baht) as integers so that every fund-year balances exactly.
 """
 
@@ -70,16 +75,22 @@ def _rnd(x):
 def month_step(
     run_key, month_index, codes, founded, active,
     members, waiting, population, reserves, generosity,
-    join_rate, dropout, flows,
+    join_rate, reach, dropout, contribution, flows,
     # constants
     death_p, birth_rate, admit_rate, age_move_p, tenure_move_p, join_age_factor,
-    coverage_ceiling, stay_probs, stay_pay, year_cap_factor, funeral_thb,
+    newborn_enrolment, stay_probs, stay_pay, year_cap_factor, funeral_thb,
     old_age_monthly, old_age_min_tenure, education_rate, education_thb,
     disability_rate, disability_thb, disaster_rate, disaster_thb, birth_thb,
-    contribution_monthly, entrance_fee, other_ratio, admin_share, interest_monthly,
-    refund_per_tenure_year, tenure_years, central_on, central_share, central_monthly,
+    entrance_fee, other_ratio, admin_share, interest_monthly,
+    refund_factor, tenure_years, central_on, central_share, central_monthly, central_first_age,
 ):
-    """Advance every fund by one calendar month `month_index` (= year * 12 + month)."""
+    """Advance every fund by one calendar month `month_index` (= year * 12 + month).
+
+    Per fund: `join_rate` (yearly hazard before saturation), `reach` (share of residents the
+    fund can reach; joining saturates towards it), `dropout[i, t]` (monthly probability of
+    leaving by tenure band; waiting members leave at band 0's) and `contribution` (THB a member
+    really pays per month: schedule x compliance).
+    """
     n = codes.shape[0]
     n_slots = waiting.shape[1]
     k_cat = stay_pay.shape[0]
@@ -131,29 +142,21 @@ def month_step(
                 for s in range(n_slots):
                     waiting[i, s, a] -= slot_tmp[s]
                 flows[i, DIED] += dw
-        # 3. leaving
-        p_leave = dropout[i]
+        # 3. leaving, by tenure band (long-standing members leave less)
+        refund_per_tenure_year = refund_factor * contribution[i] * 12.0
         refund_due = 0.0
         for a in range(N_AGE):
-            tot = 0
             for t in range(N_TENURE):
-                tenure_tmp[t] = members[i, a, t]
-                tot += members[i, a, t]
-            lv = binomial(draw_key(fk, Process.LEAVE, a), tot, p_leave)
-            if lv > 0:
-                out = tenure_out
-                split_without_replacement(
-                    draw_key(fk, Process.LEAVE_SPLIT, a), lv, tenure_tmp, out
-                )
-                for t in range(N_TENURE):
-                    members[i, a, t] -= out[t]
-                    refund_due += out[t] * refund_per_tenure_year * tenure_years[t]
-                flows[i, LEFT] += lv
+                lv = binomial(draw_key(fk, Process.LEAVE, a * N_TENURE + t), members[i, a, t], dropout[i, t])
+                if lv > 0:
+                    members[i, a, t] -= lv
+                    refund_due += lv * refund_per_tenure_year * tenure_years[t]
+                    flows[i, LEFT] += lv
             wtot = 0
             for s in range(n_slots):
                 slot_sizes[s] = waiting[i, s, a]
                 wtot += waiting[i, s, a]
-            lw = binomial(draw_key(fk, Process.LEAVE, N_AGE + a), wtot, p_leave)
+            lw = binomial(draw_key(fk, Process.LEAVE, 64 + a), wtot, dropout[i, 0])
             if lw > 0:
                 split_without_replacement(
                     draw_key(fk, Process.LEAVE_SPLIT, N_AGE + a), lw, slot_sizes, slot_tmp
@@ -171,6 +174,7 @@ def month_step(
         disability_due = 0.0
         disaster_due = 0.0
         central_due = 0.0
+        newborns = 0
         if is_active:
             lam_birth = 0.0
             lam_hosp = 0.0
@@ -201,6 +205,7 @@ def month_step(
                 weighted_capped += la * mean_pay * year_cap_factor[a]
             nb = poisson(draw_key(fk, Process.BIRTH, 0), lam_birth)
             birth_due = nb * birth_thb * gen
+            newborns = nb
             nh = poisson(draw_key(fk, Process.HOSPITAL, 0), lam_hosp)
             if nh > 0:
                 cap_f = weighted_capped / weighted_pay if weighted_pay > 0 else 1.0
@@ -231,7 +236,7 @@ def month_step(
             funeral_due *= gen
             if central_on:
                 nonmem_old = 0
-                for a in range(4, N_AGE):
+                for a in range(central_first_age, N_AGE):
                     m = 0
                     for t in range(N_TENURE):
                         m += members[i, a, t]
@@ -243,9 +248,19 @@ def month_step(
                 flows[i, NON_MEMBERS_HELPED] = helped
         else:
             funeral_due = 0.0
-        # 5. joining (active funds only)
+        # 5. joining (active funds only): members' newborns first, then from the non-members
         joins = 0
         if is_active:
+            if newborns > 0 and newborn_enrolment > 0.0:
+                m0 = 0
+                for t in range(N_TENURE):
+                    m0 += members[i, 0, t]
+                for s in range(n_slots):
+                    m0 += waiting[i, s, 0]
+                kids = min(binomial(draw_key(fk, Process.JOIN, 32), newborns, newborn_enrolment),
+                           max(population[i, 0] - m0, 0))
+                waiting[i, slot, 0] += kids
+                joins += kids
             member_total = 0
             pop_total = 0
             for a in range(N_AGE):
@@ -255,7 +270,7 @@ def month_step(
                 for s in range(n_slots):
                     member_total += waiting[i, s, a]
             if pop_total > 0:
-                saturation = max(0.0, 1.0 - (member_total / pop_total) / coverage_ceiling)
+                saturation = max(0.0, 1.0 - (member_total / pop_total) / reach[i]) if reach[i] > 0 else 0.0
             else:
                 saturation = 0.0
             if saturation > 0.0 and join_rate[i] > 0.0:
@@ -310,7 +325,7 @@ def month_step(
                     paying += members[i, a, t]
                 for s in range(n_slots):
                     paying += waiting[i, s, a]
-            contrib = _rnd(paying * contribution_monthly * 100.0)
+            contrib = _rnd(paying * contribution[i] * 100.0)
             fees = _rnd(joins * entrance_fee * 100.0)
             other = _rnd(contrib * other_ratio)
             interest = _rnd(max(reserves[i], 0) * interest_monthly)

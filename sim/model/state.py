@@ -20,8 +20,11 @@ import pandas as pd
 from scipy import special, stats
 
 from sim.inputs.parameters import ParameterSet
+from sim.model import membership
 from sim.model.benefits import N_AGE, N_TENURE, TENURE_WIDTH_YEARS, benefit_tables
+from sim.model.demography import growth_by_subdistrict
 from sim.model.rng import Process, uniforms
+from sim.model.saving import compliance_target, draw_schedule, paid_per_member_year
 from sim.world.population import largest_remainder_rows
 
 # status codes
@@ -56,6 +59,11 @@ class FundState:
     members_last_year: np.ndarray = field(default=None)
     contributions_last_year: np.ndarray = field(default=None)  # satang
     reserve_ratio: np.ndarray = field(default=None)
+    contribution_thb: np.ndarray = field(default=None)  # float: the fund's schedule, THB per member-year
+    compliance: np.ndarray = field(default=None)  # float in [0, 1]: share of members paying on time
+    reliable_years: np.ndarray = field(default=None)  # int: years active since founding or revival (trust)
+    population_exact: np.ndarray = field(default=None)  # float (n, age): the living population unrounded
+    population_growth: np.ndarray = field(default=None)  # float: the place's yearly registry trend
 
     def __post_init__(self) -> None:
         n = self.codes.shape[0]
@@ -64,11 +72,19 @@ class FundState:
             ("falling_years", np.int64),
             ("members_last_year", np.int64),
             ("contributions_last_year", np.int64),
+            ("reliable_years", np.int64),
+            ("population_growth", np.float64),
         ):
             if getattr(self, name) is None:
                 setattr(self, name, np.zeros(n, dtype))
         if self.reserve_ratio is None:
             self.reserve_ratio = np.zeros(n)
+        if self.contribution_thb is None:
+            self.contribution_thb = np.full(n, 365.0)
+        if self.compliance is None:
+            self.compliance = np.ones(n)
+        if self.population_exact is None:
+            self.population_exact = np.asarray(self.population, float).copy()
 
     @property
     def n(self) -> int:
@@ -154,14 +170,17 @@ def tenure_band(years: np.ndarray) -> np.ndarray:
     return np.searchsorted(TENURE_EDGES_YEARS, years, side="right") - 1
 
 
-def _members_by_tenure(total: np.ndarray, founded_year: np.ndarray, start_year: int) -> np.ndarray:
-    """Tenure mix of a fund's members from its age: recent joiners outnumber old ones."""
+def _members_by_tenure(total: np.ndarray, founded_year: np.ndarray, start_year: int,
+                       params: ParameterSet) -> np.ndarray:
+    """Tenure mix of a fund's members from its age: recent joiners outnumber old ones
+    (start.tenure_decay_per_year), the founding year's cohort weighs start.founder_weight."""
     n = total.shape[0]
     out = np.zeros((n, N_TENURE))
+    decay, founders = params["start.tenure_decay_per_year"], params["start.founder_weight"]
     for offset in range(0, 40):
         join_year = start_year - 1 - offset
-        weight = np.where(founded_year <= join_year, np.exp(-0.12 * offset), 0.0)
-        weight = np.where(founded_year == join_year, weight * 2.0, weight)  # founding members
+        weight = np.where(founded_year <= join_year, np.exp(-decay * offset), 0.0)
+        weight = np.where(founded_year == join_year, weight * founders, weight)  # founding members
         band = min(int(tenure_band(np.array([offset + 0.5]))[0]), N_TENURE - 1)
         out[:, band] += weight
     empty = out.sum(axis=1) == 0
@@ -199,9 +218,16 @@ def synthetic_state(
         z = special.ndtri(u(4))
         size = params["start.members_mean"] * np.exp(sigma * z - sigma**2 / 2)
         age_years = np.maximum(start_year - founded_year, 0)
-        size *= np.minimum(1.0, 0.3 + 0.7 * age_years / 8.0)
-        members_total = np.where(founded, np.maximum(np.rint(size), 10), 0).astype(np.int64)
-        members_total = np.minimum(members_total, (0.9 * pop_total).astype(np.int64))
+        size *= young_fund_factor(age_years, params)
+        members_total = np.where(founded, np.maximum(np.rint(size), params["start.min_members"]), 0).astype(np.int64)
+        members_total = np.minimum(members_total, (params["start.max_coverage"] * pop_total).astype(np.int64))
+        # ... and no larger than its place keeps under the model's own yearly rules (its
+        # equilibrium coverage at its governance, record and tenure mix), else it would start
+        # out shrinking for years (falling members, weak) because of how it was drawn
+        if params["start.cap_at_equilibrium"]:
+            cap = np.floor(_equilibrium_start(founded, founded_year, age_years, start_year, u, params) * pop_total)
+            members_total = np.where(founded, np.minimum(members_total, np.maximum(cap, params["start.min_members"])),
+                                     0).astype(np.int64)
         member_age = None
         reserves_given = None
         status_given = None
@@ -231,7 +257,7 @@ def synthetic_state(
 
     # waiting members: the last months' joiners at a mature fund's pace
     n_wait = int(params["finance.waiting_months"])
-    recent = np.rint(by_age * params["membership.join_rate"] * 0.5 * n_wait / 12.0).astype(np.int64)
+    recent = np.rint(by_age * params["start.recent_join_share"] * n_wait / 12.0).astype(np.int64)
     recent = np.minimum(recent, by_age)
     eligible_by_age = by_age - recent
     waiting = np.zeros((n, n_wait, N_AGE), np.int64)
@@ -239,7 +265,7 @@ def synthetic_state(
     waiting[:] = per_slot.transpose(0, 2, 1)
 
     # tenure of eligible members
-    tenure_w = _members_by_tenure(members_total, founded_year, start_year)
+    tenure_w = _members_by_tenure(members_total, founded_year, start_year, params)
     members = np.zeros((n, N_AGE, N_TENURE), np.int64)
     for a in range(N_AGE):
         members[:, a, :] = largest_remainder(tenure_w, eligible_by_age[:, a])
@@ -257,7 +283,8 @@ def synthetic_state(
     mean, conc = params["start.governance_mean"], params["start.governance_concentration"]
     governance = stats.beta.ppf(u(6), mean * conc, (1 - mean) * conc)
     s_g = params["start.generosity_sigma"]
-    generosity = np.clip(np.exp(s_g * z_gen - s_g**2 / 2), 0.3, params["benefits.generosity_cap"])
+    generosity = np.clip(np.exp(s_g * z_gen - s_g**2 / 2), params["benefits.generosity_floor"],
+                         params["benefits.generosity_cap"])
 
     if status_given is not None:  # governance as the status rule asks of a listed strong or normal fund
         governance = _listed_governance(governance, status_given, founded, members, waiting, reserves, generosity,
@@ -277,6 +304,12 @@ def synthetic_state(
     group = np.minimum(group, NOT_MATCHED).astype(np.int8)
     group[~founded] = NOT_MATCHED
     local_support = u(10) < params["local_gov.share_of_funds"]
+    # saving: each place's schedule (the one its fund uses, or will when founded); a registry's
+    # own schedules (contribution_thb_per_year) where it gives them
+    schedule = draw_schedule(u(14), u(15), params)
+    if registry is not None and "contribution_thb_per_year" in reg:
+        given = reg["contribution_thb_per_year"].to_numpy(float)
+        schedule = np.where(np.isnan(given), schedule, given)
 
     status = np.where(~founded, NO_FUND, np.where(dormant, DORMANT, NORMAL)).astype(np.int8)
     members[~founded] = 0
@@ -296,11 +329,42 @@ def synthetic_state(
         programme_group=group,
         local_support=local_support.astype(bool),
         status=status,
+        contribution_thb=np.asarray(schedule, float),
+        compliance=compliance_target(governance, params),
+        reliable_years=np.where(active, np.maximum(start_year - founded_year, 0), 0).astype(np.int64),
+        population_growth=growth_by_subdistrict(sub["province_code"], params),
     )
     _recent_history(state, params, start_year, u, dormant, reserves_given)
-    contribution = params["contribution.member_thb_per_year"]
-    state.contributions_last_year = np.where(active, np.rint(state.total_members() * contribution * 100), 0).astype(np.int64)
+    paid = paid_per_member_year(state)
+    state.contributions_last_year = np.where(active, np.rint(state.total_members() * paid * 100), 0).astype(np.int64)
     return state
+
+
+def _equilibrium_start(founded, founded_year, age_years, start_year: int, u, params: ParameterSet) -> np.ndarray:
+    """Each synthetic fund's equilibrium coverage (sim.model.membership.equilibrium_coverage) at
+    the governance and local support it is about to be drawn (the same uniforms), its years of
+    payouts, and the tenure mix and waiting members the start gives it."""
+    mean, conc = params["start.governance_mean"], params["start.governance_concentration"]
+    g = stats.beta.ppf(u(6), mean * conc, (1 - mean) * conc)
+    local = u(10) < params["local_gov.share_of_funds"]
+    floor = params["membership.trust_floor"]
+    rate = params["membership.join_rate"] * (floor + (1 - floor) * g) * np.where(
+        local, 1 + params["membership.local_support_boost"], 1.0)
+    ones = np.ones(g.shape, bool)
+    tenure = _members_by_tenure(ones.astype(np.int64), founded_year, start_year, params)
+    tenure = tenure / np.maximum(tenure.sum(axis=1, keepdims=True), 1e-300)
+    d = membership.dropout_yearly(g, age_years, ones, ones, params)
+    waiting = min(params["start.recent_join_share"] * params["finance.waiting_months"] / 12.0, 1.0)
+    leave = (1 - waiting) * (tenure * d).sum(axis=1) + waiting * d[:, 0]
+    reach = membership.reach(g, age_years, params)
+    return np.where(founded, membership.equilibrium_coverage(rate, reach, leave, params), 0.0)
+
+
+def young_fund_factor(age_years: np.ndarray, params: ParameterSet) -> np.ndarray:
+    """Size of a synthetic fund of this age relative to a mature one: young funds are smaller,
+    from start.young_fund_size_floor at founding to full size at start.young_fund_ramp_years."""
+    floor = params["start.young_fund_size_floor"]
+    return np.minimum(1.0, floor + (1.0 - floor) * np.asarray(age_years, float) / params["start.young_fund_ramp_years"])
 
 
 # ------------------------------------------------------------------ rates and recent history
@@ -315,29 +379,33 @@ def join_rate(state: FundState, params: ParameterSet, outreach: np.ndarray) -> n
 
 
 def dropout_monthly(state: FundState, params: ParameterSet) -> np.ndarray:
-    yearly = params["membership.dropout_rate"] * (1 + params["membership.dropout_weak_factor"] * (1 - state.governance))
-    yearly = np.where(state.founded & ~state.active, yearly * params["membership.dropout_dormant_factor"], yearly)
-    yearly = np.clip(yearly, 0.0, 0.99)
-    return 1.0 - (1.0 - yearly) ** (1.0 / 12.0)
+    """Monthly dropout per fund and tenure band (sim.model.membership: trust and tenure)."""
+    return membership.dropout_monthly(state, params)
 
 
 def expected_member_growth(state: FundState, params: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
     """Each fund's expected relative change of members over a year at today's rates, and its sd.
 
-    The monthly step's rules as yearly expected counts: joining from the non-members (trust,
-    local support, saturation towards the coverage ceiling; active funds only), dropout
-    (higher with weak governance, much higher in dormant funds) and deaths by age band. The sd
+    The monthly step's rules as yearly expected counts: members' newborns enrolled, joining from
+    the non-members (trust,
+    local support, saturation towards the fund's reach; active funds only), dropout by tenure
+    band (higher with weak governance, much higher in dormant funds, lower with trust and
+    tenure; sim.model.membership) and deaths by age band. The sd
     is that of the counts (Poisson), relative to the members: about 2% a year for a fund of
     700 members, 3% for 300.
     """
     members = state.total_members().astype(float)
     pop_total = state.population.sum(axis=1).astype(float)
-    saturation = np.maximum(0.0, 1.0 - members / np.maximum(pop_total, 1.0) / params["membership.coverage_ceiling"])
+    reach = np.maximum(membership.reach_of(state, params), 1e-9)
+    saturation = np.maximum(0.0, 1.0 - members / np.maximum(pop_total, 1.0) / reach)
     rate = join_rate(state, params, np.zeros(state.n)) * saturation
     age_factor = np.asarray(params["membership.join_age_factor"], float)
     joins = (state.non_members() * (1.0 - np.exp(-rate[:, None] * age_factor[None, :]))).sum(axis=1)
-    joins = np.where(state.active, joins, 0.0)
-    leave = members * (1.0 - (1.0 - dropout_monthly(state, params)) ** 12)
+    births = state.members.sum(axis=2) @ (np.asarray(params["demography.birth_rate_per_1000"], float) / 1000)
+    newborns = np.minimum(births * params["membership.newborn_enrolment"], state.non_members()[:, 0])
+    joins = np.where(state.active, joins + newborns, 0.0)
+    yearly = membership.dropout_yearly(state.governance, state.reliable_years, state.founded, state.active, params)
+    leave = np.einsum("iat,it->i", state.members, yearly) + state.waiting_members() * yearly[:, 0]
     death = np.asarray(params["demography.death_rate_per_1000"], float) * params["demography.death_rate_multiplier"] / 1000
     deaths = state.members_by_age() @ (1.0 - np.exp(-death))
     size = np.maximum(members, 1.0)

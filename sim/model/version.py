@@ -11,6 +11,14 @@ History:
    the standard package, weighted by min(generosity, 1)); targeting by posterior mean need and
    water-filling (no focus exponent); province and zone efficiency equal; the starting state
    carries its recent history and "members falling" needs a decline beyond a threshold.
+3. Funds as they really differ (issue 13): a saving schedule per fund and compliance moved by
+   governance (contributions, matching requests and sustainable benefits see what members
+   really pay); reach that grows with trust (governance and years of reliable payouts) and
+   dropout that falls with trust and tenure, replacing the one coverage ceiling; members'
+   newborns enrolled; founding size a share of the place; a living population (ageing, deaths,
+   births, migration onto the province trends); the shaping constants of the start, founding,
+   revival and the central fund as parameters; development eligibility by programme group;
+   leaving drawn per (age, tenure) cell. Re-calibrated (results/calibration).
 """
 
-MODEL_VERSION = 2
+MODEL_VERSION = 3

@@ -13,7 +13,9 @@ import numpy as np
 from sim.inputs.parameters import ParameterSet
 from sim.model.benefits import BenefitTables
 from sim.model.development import standard_benefit_per_member, sustainable_generosity
+from sim.model.membership import founding_members
 from sim.model.rng import Process, uniforms
+from sim.model.saving import compliance_target, draw_schedule, next_compliance
 from sim.model.state import (
     DORMANT,
     NEWLY_MATCHED,
@@ -32,18 +34,12 @@ from sim.model.state import join_rate as join_rate
 YEAR_FLOWS = ("matching", "local_gov", "startup_grant", "admin_on_grants", "founders", "founded", "revived")
 
 
-def population_in(state: FundState, params: ParameterSet, years_since_start: int) -> np.ndarray:
-    factor = (1.0 + params["population.growth_per_year"]) ** years_since_start
-    return np.rint(state.base_population * factor).astype(np.int64)
-
-
 def begin_year(state: FundState, params: ParameterSet, tables: BenefitTables, year: int, start_year: int,
                key, strength: np.ndarray) -> dict[str, np.ndarray]:
     """Apply development effects and yearly events. Returns yearly flows (satang, counts)."""
     n = state.n
     flows = {name: np.zeros(n, np.int64) for name in YEAR_FLOWS}
     newcomers = np.zeros((n, state.population.shape[1]), np.int64)
-    state.population = population_in(state, params, year - start_year)
     codes, month0 = state.codes, year * 12
 
     # governance: turnover erodes, committees learn slowly, development closes the gap
@@ -52,6 +48,9 @@ def begin_year(state: FundState, params: ParameterSet, tables: BenefitTables, ye
     g = g + (1 - g) * params["governance.self_renewal"]
     g = g + (1 - g) * params["effects.governance_gain"] * strength
     state.governance = np.clip(np.where(state.founded, g, state.governance), 0.0, 1.0)
+    # compliance (members paying on time) follows governance (sim.model.saving)
+    state.compliance = np.where(state.founded, next_compliance(state.compliance, state.governance, params),
+                                state.compliance)
 
     # generosity: drifts up where governance is weak, is reined in by good committees and development
     sust = sustainable_generosity(state, params, tables)
@@ -61,7 +60,8 @@ def begin_year(state: FundState, params: ParameterSet, tables: BenefitTables, ye
         1 - params["effects.generosity_restrain"] * strength
     )
     gen = gen - restrain * excess
-    state.generosity = np.clip(np.where(state.founded, gen, state.generosity), 0.3, params["benefits.generosity_cap"])
+    floor = params["benefits.generosity_floor"]
+    state.generosity = np.clip(np.where(state.founded, gen, state.generosity), floor, params["benefits.generosity_cap"])
 
     # revival of dormant funds
     dormant = state.founded & ~state.active
@@ -70,14 +70,17 @@ def begin_year(state: FundState, params: ParameterSet, tables: BenefitTables, ye
     state.active[revive] = True
     state.status[revive] = WEAK
     state.low_ratio_years[revive] = 0
-    state.generosity[revive] = np.minimum(state.generosity[revive], sust[revive])
+    state.reliable_years[revive] = 0  # trust is earned again
+    cut = params["status.revival_generosity_reset"] * np.maximum(state.generosity - sust, 0.0)
+    state.generosity[revive] = np.maximum(state.generosity[revive] - cut[revive], floor)
     flows["revived"] = revive.astype(np.int64)
 
     # founding where no fund exists: a baseline hazard raised by effort
     hazard = 1 - (1 - params["founding.baseline_hazard"]) * (1 - params["effects.founding_hazard"] * strength)
     new = ~state.founded & (uniforms(key, Process.FOUNDING, codes, month0) < hazard)
     if new.any():
-        size = np.minimum(int(params["membership.initial_members"]), (0.9 * state.population.sum(axis=1)).astype(np.int64))
+        # founders: a share of the residents (sim.model.membership.founding_members)
+        size = founding_members(state.population.sum(axis=1), uniforms(key, Process.FOUNDING, codes, month0, 1), params)
         weights = state.population * params["membership.join_age_factor"][None, :]
         founders = largest_remainder(weights[new], size[new])
         newcomers[new] = np.minimum(founders, state.population[new])
@@ -86,10 +89,16 @@ def begin_year(state: FundState, params: ParameterSet, tables: BenefitTables, ye
         state.founded_year[new] = year
         state.status[new] = NORMAL
         state.programme_group[new] = NEWLY_MATCHED
-        state.governance[new] = params["start.governance_mean"] * 0.8
+        state.governance[new] = params["start.governance_mean"] * params["founding.governance_share"]
         state.generosity[new] = 1.0
         state.low_ratio_years[new] = 0
         state.falling_years[new] = 0
+        state.reliable_years[new] = 0
+        # its saving: a schedule of its own and the compliance its new committee brings
+        schedule = draw_schedule(uniforms(key, Process.FOUNDING, codes, month0, 2),
+                                 uniforms(key, Process.FOUNDING, codes, month0, 3), params)
+        state.contribution_thb[new] = schedule[new]
+        state.compliance[new] = compliance_target(state.governance[new], params)
         flows["founders"] = newcomers.sum(axis=1)
         flows["founded"] = new.astype(np.int64)
 
@@ -129,7 +138,7 @@ def expected_benefits_thb(state: FundState, params: ParameterSet, tables: Benefi
     level = state.generosity if generosity is None else generosity
     per_member = standard_benefit_per_member(state, tables) * state.total_members() * level
     if params["benefits.central_fund.enabled"]:
-        old = state.non_members()[:, 4:].sum(axis=1)
+        old = state.non_members()[:, int(params["benefits.central_fund.first_age_band"]):].sum(axis=1)
         per_member = per_member + np.floor(params["benefits.central_fund.share_of_nonmember_elderly"] * old) * params[
             "benefits.central_fund.thb_per_year"
         ]

@@ -5,8 +5,9 @@ money in January 2010, August 2013 and about 2024, and "more than 6,000 funds" a
 The targets and their bands live in ``sim/data/calibration_targets.toml``, written down before
 any fit. This module
 
-1. simulates the national history from 2010 (``scenarios/history_2010.toml`` with the settings
-   of :data:`HISTORY_SETTINGS`, below) and reads funds, members and money at each record's date;
+1. simulates the national history from 2010 (``scenarios/history_2010.toml``, which holds every
+   setting of the history: this module swaps in only the values it fits and, for the search, a
+   sample of provinces) and reads funds, members and money at each record's date;
 2. scores a run by a simulated-moments loss: the sum of squared log errors, each scaled by its
    target's band (a target at the edge of its band adds 1);
 3. fits a few uncertain parameters (:data:`FIT_PARAMETERS`) by a Latin-hypercube screen
@@ -26,16 +27,16 @@ places, people and random streams do not depend on which other provinces are in 
 (sim.geography), so the sub-sample is the national run restricted to those provinces, up to
 the budget's rounding. The fitted point is then checked on the whole country.
 
-History settings (not fitted, each from the record or from the repository's own scenarios):
-the shipped history_2010 inherits the 2023 practice (every zone funded) and starts with about
-200 members per fund; here the policy is the province practice until 2021
-(scenarios/province_2021.toml), the zone pilot in 2022 and every zone from 2023 (as
-scenarios/codi_2022_2024.toml) [S0], and the mean fund size is set so the start has 349 members
-per fund [S7]. The regular development budget is 228 million baht a year nationally (the 2013
-operations request [S9], the same assumption that gives Isan its 75 million). Founding grew
-+17% a year in 2010-2013 and under 1% a year after: the 2009 programme that set up about 2,000
-more funds [S2] is represented by a larger set-up budget in 2010-2013, a history input that is
-fitted but is not a model default.
+History settings (not fitted, each from the record or from the repository's own scenarios) are
+in the history file, with their sources: the policy is the province practice until 2021, the
+zone pilot in 2022 and every zone from 2023 [S0]; the mean fund size gives the recorded 349
+members per fund at the start [S7]; the regular development budget is 228 million baht a year
+nationally from 2014 [S9]. Founding grew +17% a year in 2010-2013 and under 1% a year after: the
+2009 programme that set up about 2,000 more funds [S2] is represented by a larger set-up budget
+in 2010-2013 (the file's ``budget.development_thb_per_year`` until its 2014 schedule entry), a
+history input that is fitted and written back into the file, not a model default. The file's
+budget belongs to the whole country (``budget.scope = "national"``), so a sample of provinces
+gets its share of sub-districts. Run as shipped, the file reproduces the committed national check.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ from sim.errors import SimError
 
 __all__ = [
     "FIT_PARAMETERS",
-    "HISTORY_SETTINGS",
+    "HISTORY_FILE",
     "IDENTIFIABILITY_PARAMETERS",
     "SETUP_BUDGET",
     "TARGETS_FILE",
@@ -86,6 +87,8 @@ STOCKS = ("funds", "members", "money_thb")
 NATIONAL_SUBDISTRICTS = 7436
 ISAN_CODES = tuple(str(c) for c in range(30, 50))
 SETUP_BUDGET = "history.setup_budget_thb"
+SETUP_BUDGET_PATH = "budget.development_thb_per_year"  # where the history file holds it
+HISTORY_FILE = REPO / "scenarios" / "history_2010.toml"
 
 # ----------------------------------------------------------------------------- the targets
 
@@ -223,7 +226,8 @@ FIT_PARAMETERS: tuple[FitParameter, ...] = (
     FitParameter("founding.baseline_hazard", 0.0, 0.05, False,
                  "founding hazard without development work (the whole allowed range)"),
     FitParameter("membership.join_rate", 0.005, 0.2, True, "base yearly join hazard"),
-    FitParameter("membership.dropout_rate", 0.01, 0.2, True, "yearly dropout of a well-run fund"),
+    FitParameter("membership.dropout_rate", 0.02, 0.5, True,
+                 "yearly dropout of a first-year member of an untrusted fund (less with tenure and trust)"),
     FitParameter("governance.generosity_drift", 0.0, 0.5, False,
                  "rise of benefit levels at zero governance (the whole allowed range)"),
 )
@@ -238,27 +242,6 @@ IDENTIFIABILITY_PARAMETERS: tuple[str, ...] = (
     "units.zone_capacity.start",
 )
 
-HISTORY_POLICY = {  # scenarios/province_2021.toml
-    "policy.kind": "rule",
-    "policy.funded_zones": "none",
-    "policy.zone_share": 0.0,
-    "policy.region_share": 0.10,
-    "policy.mentor_share": 0.10,
-    "policy.mentors_per_province": 3,
-    "policy.within_level": "per_subdistrict",
-}
-HISTORY_SCHEDULE = (  # scenarios/codi_2022_2024.toml [S0]
-    (2022, {"policy.kind": "zone_share", "policy.funded_zones": "pilot", "policy.zone_share": 0.3}),
-    (2023, {"policy.funded_zones": "all", "policy.zone_share": 0.6}),
-)
-HISTORY_SETTINGS = {
-    "regular_budget_thb": 228e6,  # national operations request of 2013 [S9]
-    "setup_years": (2010, 2013),  # the 2009 programme's push [S2]; funds +17%/yr to Aug 2013 [S4] [S7]
-    "members_per_fund_start": 349,  # [S7]
-    "policy": HISTORY_POLICY,
-    "schedule": HISTORY_SCHEDULE,
-}
-
 
 @dataclass(frozen=True)
 class CalibrationConfig:
@@ -269,8 +252,8 @@ class CalibrationConfig:
     country with `check_replicates` replicates; without it the check uses the search sample.
     """
 
-    base: str = str(REPO / "scenarios" / "history_2010.toml")
-    years: int = 15  # 2010-2024: the record's last figures are c. 2024
+    base: str = str(HISTORY_FILE)
+    years: int | None = None  # None: the history file's (2010-2024: the record's last figures are c. 2024)
     sample_every: int = 4
     provinces: tuple[str, ...] | None = None
     search_replicates: tuple[int, ...] = (0,)
@@ -319,17 +302,19 @@ def _region_counts(region: str | tuple[str, ...]) -> tuple[int, int, np.ndarray]
     return len(geo.subdistricts), int(isan.sum()), isan
 
 
-def start_members_mean(base_params, start_year: int) -> float:
-    """The mean fund size that gives the recorded members per fund at the start [S7].
+def start_members_mean(base_params, start_year: int, members_per_fund: float) -> float:
+    """The mean fund size that gives `members_per_fund` at the start (the record: 349 [S7]).
 
-    The synthetic start makes funds younger than eight years smaller: 0.3 + 0.7 x age / 8 of
-    the mean (sim.state.synthetic_state). With funds founded evenly from founded_year_first to
-    founded_year_last, the recorded 349 per fund needs a mean of 349 / (average factor).
+    The synthetic start makes young funds smaller (sim.model.state.young_fund_factor). With
+    funds founded evenly from founded_year_first to founded_year_last, the recorded members per
+    fund need a mean of that / (average factor). The history file states the result; a test
+    checks it against this.
     """
+    from sim.model.state import young_fund_factor
+
     first, last = int(base_params["start.founded_year_first"]), int(base_params["start.founded_year_last"])
     ages = np.maximum(start_year - np.arange(first, last + 1), 0)
-    factor = np.minimum(1.0, 0.3 + 0.7 * ages / 8.0).mean()
-    return round(HISTORY_SETTINGS["members_per_fund_start"] / factor, 1)
+    return round(members_per_fund / float(young_fund_factor(ages, base_params).mean()), 1)
 
 
 @lru_cache(maxsize=4)
@@ -339,32 +324,40 @@ def _base_scenario(path: str):
     return load_scenario(path)
 
 
-def history_scenario(values: Mapping[str, float], cfg: CalibrationConfig, region, budget_scale: float,
+def history_years(cfg: CalibrationConfig) -> int:
+    """Years of the history run: the config's, else the history file's."""
+    return int(_base_scenario(cfg.base).years if cfg.years is None else cfg.years)
+
+
+def history_scenario(values: Mapping[str, float], cfg: CalibrationConfig, region,
                      extra: Mapping[str, Any] | None = None):
-    """The history run: history_2010 with the history settings, fitted values and `extra`."""
+    """The history run: the history file as it is, with the `values` being fitted (the set-up
+    budget is the file's budget.development_thb_per_year), `extra` and the run's `region`.
+
+    Everything else — start, policy, schedule, budget scope, seed — is the file's, so the file
+    run as shipped is this run at the committed values. Schedule entries beyond a shorter
+    history (a quick configuration) are left out.
+    """
     from sim.inputs.scenario import scenario_from_dict
 
     base = _base_scenario(cfg.base)
+    years = history_years(cfg)
     values = dict(values)
-    setup = float(values.pop(SETUP_BUDGET))
-    first, last = HISTORY_SETTINGS["setup_years"]
-    schedule = [{"year": last + 1, "budget.development_thb_per_year": HISTORY_SETTINGS["regular_budget_thb"] * budget_scale}]
-    for year, changes in HISTORY_SETTINGS["schedule"]:
-        if year < base.start_year + cfg.years:
-            schedule.append({"year": year, **changes})
+    if SETUP_BUDGET in values:
+        values[SETUP_BUDGET_PATH] = float(values.pop(SETUP_BUDGET))
+    schedule = [{"year": year, **changes} for year, changes in sorted(base.schedule.items())
+                if year < base.start_year + years]
     data: dict[str, Any] = {
-        "extends": str(Path(cfg.base).resolve()),
         "name": "history_calibration",
-        "run": {"region": region if isinstance(region, str) else list(region), "years": cfg.years},
-        "start.members_mean": start_members_mean(base.params, base.start_year),
-        "budget.development_thb_per_year": setup * budget_scale,
-        "budget.scope": "run",  # already scaled to the sample's share of sub-districts here
-        **HISTORY_SETTINGS["policy"],
+        "run": {"region": region if isinstance(region, str) else list(region), "start_year": base.start_year,
+                "years": years, "replicates": base.replicates, "seed": base.seed},
+        **({"inputs": {k: str(v) for k, v in base.inputs.items()}} if base.inputs else {}),
+        **dict(base.overrides),
         **values,
         **dict(extra or {}),
         "schedule": schedule,
     }
-    return scenario_from_dict(data, origin="calibration")
+    return scenario_from_dict(data, origin=f"calibration ({Path(cfg.base).name})")
 
 
 def run_history(values: Mapping[str, float], cfg: CalibrationConfig, replicate: int = 0, *,
@@ -380,7 +373,7 @@ def run_history(values: Mapping[str, float], cfg: CalibrationConfig, replicate: 
     n, n_isan, isan = _region_counts(region)
     scale = NATIONAL_SUBDISTRICTS / n
     isan_scale = 2678 / n_isan if n_isan else float("nan")
-    scenario = history_scenario(values, cfg, region, 1.0 / scale, extra)
+    scenario = history_scenario(values, cfg, region, extra)
     sim = Simulation(scenario, replicate, outputs=())
     rows = []
 
@@ -681,12 +674,29 @@ def identifiability(cfg: CalibrationConfig, targets: list[Target], runner: _Runn
 # ------------------------------------------------------------------------------ the study
 
 
-def current_values(cfg: CalibrationConfig, setup_budget: float = 6.0e8) -> dict[str, float]:
-    """The starting point of the fit: the parameter file's defaults (and a set-up budget)."""
+def current_values(cfg: CalibrationConfig) -> dict[str, float]:
+    """The starting point of the fit: the parameter file's defaults and the history file's
+    set-up budget."""
     from sim.inputs.parameters import default_parameters
 
     p = default_parameters()
-    return {path: (setup_budget if path == SETUP_BUDGET else float(p[path])) for path in cfg.fit}
+    setup = float(_base_scenario(cfg.base).params[SETUP_BUDGET_PATH])
+    return {path: (setup if path == SETUP_BUDGET else float(p[path])) for path in cfg.fit}
+
+
+def history_settings(cfg: CalibrationConfig, fitted: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """What the history file sets (for the report): run, overrides and schedule, with the fitted
+    set-up budget in its place (the value written back into the file)."""
+    base = _base_scenario(cfg.base)
+    path = Path(cfg.base).resolve()
+    try:
+        shown = str(path.relative_to(REPO))
+    except ValueError:
+        shown = str(path)
+    return {"file": shown, "start_year": base.start_year, "years": history_years(cfg), "seed": base.seed,
+            "overrides": {k: (float(fitted[SETUP_BUDGET]) if fitted and k == SETUP_BUDGET_PATH and SETUP_BUDGET in fitted
+                              else v) for k, v in base.overrides.items()},
+            "schedule": [{"year": y, **c} for y, c in sorted(base.schedule.items())]}
 
 
 def calibrate(cfg: CalibrationConfig, out: str | Path, progress: bool = True) -> dict[str, Any]:
@@ -760,10 +770,7 @@ def calibrate(cfg: CalibrationConfig, out: str | Path, progress: bool = True) ->
         "nelder_mead": {"message": str(result.message), "nfev": int(result.nfev), "success": bool(result.success)},
         "config": {**asdict(cfg), "search_region": cfg.region(), "check_region": "national" if cfg.check_national
                    else cfg.region()},
-        "history_settings": {**{k: v for k, v in HISTORY_SETTINGS.items() if k != "schedule"},
-                             "schedule": [{"year": y, **c} for y, c in HISTORY_SETTINGS["schedule"]],
-                             "start.members_mean": start_members_mean(_base_scenario(cfg.base).params,
-                                                                      _base_scenario(cfg.base).start_year)},
+        "history_settings": history_settings(cfg, fitted),
         "timings": timings,
     }
     fitted_frame.to_csv(out / "fitted_parameters.csv", index=False)
@@ -886,13 +893,14 @@ def report_markdown(summary: Mapping, fitted: pd.DataFrame, residuals: pd.DataFr
                      f"{r.sensitivity:.2f} | {r.sd_share_of_interval:.2f} | {partner} | {r.verdict} |")
     settings = summary["history_settings"]
     lines += ["", "## History settings (not fitted)", "",
-              f"- start: {settings['members_per_fund_start']} members per fund [S7] (start.members_mean = "
-              f"{settings['start.members_mean']:g}, correcting for the smaller young funds of the synthetic start);",
-              "- policy: the province practice (scenarios/province_2021.toml) until 2021, the zone pilot in 2022 "
-              "and every zone from 2023 (scenarios/codi_2022_2024.toml) [S0];",
-              f"- development budget: {settings['regular_budget_thb'] / 1e6:,.0f} million baht a year nationally "
-              f"from {settings['setup_years'][1] + 1} [S9], the fitted set-up budget in "
-              f"{settings['setup_years'][0]}-{settings['setup_years'][1]} [S2];",
+              f"Every setting of the history is in `{settings['file']}` (with its sources); the calibration swaps in "
+              f"only the fitted values (the set-up budget is the file's `{SETUP_BUDGET_PATH}` until its "
+              "first schedule entry) and, for the search, a sample of provinces. The file run as shipped is the "
+              f"national check above (seed {settings['seed']}, replicates 0-{max(cfg['check_replicates'] - 1, 0)}).", "",
+              f"- run: {settings['start_year']}, {settings['years']} years",
+              *(f"- `{k}` = {v}" for k, v in settings["overrides"].items()),
+              *(f"- from {e['year']}: " + ", ".join(f"`{k}` = {v}" for k, v in e.items() if k != "year")
+                for e in settings["schedule"]),
               "- counts of the search sample are scaled to national totals by its share of sub-districts.",
               "", f"Run time: {summary['timings']['total_seconds'] / 60:.1f} minutes "
               f"(search {summary['timings']['search_seconds'] / 60:.1f}, identifiability "

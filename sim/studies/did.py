@@ -28,18 +28,28 @@ OUTCOMES = {
 }
 
 
-def _outcomes(frame: pd.DataFrame, members_col: str) -> pd.Series:
-    founded = frame["founded"].to_numpy(bool)
-    pop = frame["population"].to_numpy(float)
-    members = frame[members_col].to_numpy(float)
-    protecting = founded & ~frame["status"].isin(["dormant", "none"]).to_numpy() & (frame["reserve_ratio"] >= 1.0).to_numpy()
+END = {"members": "members_end", "population": "population", "status": "status", "reserve_ratio": "reserve_ratio",
+       "governance": "governance"}
+START = {"members": "members_start", "population": "population_start", "status": "status_start",
+         "reserve_ratio": "reserve_ratio_start", "governance": "governance_start"}
+
+
+def _outcomes(frame: pd.DataFrame, columns: dict[str, str] = END) -> pd.Series:
+    """The outcomes of a set of fund-year rows, read at the year's end (END) or start (START)."""
+    status = frame[columns["status"]]
+    founded = (status != "none").to_numpy()
+    pop = frame[columns["population"]].to_numpy(float)
+    members = frame[columns["members"]].to_numpy(float)
+    ratio = frame[columns["reserve_ratio"]].to_numpy(float)
+    protecting = founded & ~status.isin(["dormant", "none"]).to_numpy() & (ratio >= 1.0)
     funds = max(int(founded.sum()), 1)
+    governance = frame[columns["governance"]].to_numpy(float)
     return pd.Series({
         "coverage": members.sum() / max(pop.sum(), 1),
         "members_per_subdistrict": members.mean(),
         "share_funds_protecting": protecting.mean(),
-        "governance": float(frame.loc[founded, "governance"].mean()) if founded.any() else np.nan,
-        "share_weak_or_dormant": float(frame.loc[founded, "status"].isin(["weak", "dormant"]).sum() / funds),
+        "governance": float(governance[founded].mean()) if founded.any() else np.nan,
+        "share_weak_or_dormant": float(status[founded].isin(["weak", "dormant"]).sum() / funds),
     })
 
 
@@ -53,8 +63,8 @@ def did_table(fund_years: pd.DataFrame, pilot_zone_ids, *, before_year: int, aft
         after = frame[frame["year"] == after_year]
         pb = _outcomes_before(before[p.loc[before.index]])
         rb = _outcomes_before(before[~p.loc[before.index]])
-        pa = _outcomes(after[p.loc[after.index]], "members_end")
-        ra = _outcomes(after[~p.loc[after.index]], "members_end")
+        pa = _outcomes(after[p.loc[after.index]])
+        ra = _outcomes(after[~p.loc[after.index]])
         for outcome in OUTCOMES:
             rows.append({"replicate": rep, "outcome": outcome, "pilot_before": pb[outcome], "pilot_after": pa[outcome],
                          "rest_before": rb[outcome], "rest_after": ra[outcome],
@@ -63,9 +73,9 @@ def did_table(fund_years: pd.DataFrame, pilot_zone_ids, *, before_year: int, aft
 
 
 def _outcomes_before(frame: pd.DataFrame) -> pd.Series:
-    """State at the start of the first year: members_start; status and money of the start are
-    not in the year's row, so the before-values of those outcomes use the first year's row."""
-    return _outcomes(frame, "members_start")
+    """The state before `before_year`'s effects: the start-of-year columns of its rows (members,
+    population, status, reserve ratio and governance as the year began)."""
+    return _outcomes(frame, START)
 
 
 def summarise(table: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:

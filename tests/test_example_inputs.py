@@ -23,8 +23,6 @@ def test_the_example_scenario_validates(capsys):
     assert capsys.readouterr().out.strip() == f"ok  {SCENARIO}"
 
 
-@pytest.mark.xfail(reason="fund_years' population_start comes with the living population of issue 13, not yet "
-                          "committed", strict=False)
 def test_a_run_uses_the_zone_map_population_and_registry():
     scenario = as_scenario(SCENARIO).with_overrides({}, years=1)
     assert set(scenario.inputs) == set(INPUT_KEYS)

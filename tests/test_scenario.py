@@ -152,12 +152,13 @@ def test_shipped_settings():
     assert (history.region, history.start_year, history.years, history.replicates) == (
         "national",
         2010,
-        14,
-        5,
+        15,
+        3,
     )
     assert history.seed == 20230329
     p = history.params
-    assert p["start.share_founded"] == 0.42 and p["start.members_mean"] == 349
+    # 349 members per fund [S7]: the file's mean is before the young-fund factor (349 / 0.5625)
+    assert p["start.share_founded"] == 0.42 and p["start.members_mean"] == pytest.approx(349 / 0.5625, abs=0.05)
     assert p["start.reserves_per_member_thb"] == 591
     assert (p["start.founded_year_first"], p["start.founded_year_last"]) == (2005, 2009)
     assert p["start.share_founded_later"] == 0.0 and p["start.share_dormant"] == 0.0

@@ -21,15 +21,25 @@ Order within a month, for every founded fund:
     entrance fees, other income, interest, admin cost, refunds, benefits. A fund that cannot
     pay the month's claims pays what it has and goes dormant.
 
-Counts of events in an age band with one rate for all its tenure cells (deaths, ageing) are
-drawn for the band and then spread over its tenure cells without replacement, which is
-exactly what happens to individuals with equal rates.
+Events that share one rate are drawn once for everyone who shares it and then split over
+their cells without replacement (`rng.split_cells`: one hypergeometric draw per cell, not one
+uniform per person), which is exactly what happens to individuals with equal rates:
+
+- deaths: one binomial per age band over its eligible (tenure) and waiting (join-month) cells;
+- leaving: one binomial per tenure band over its age cells, the waiting members (who leave at
+  the first band's rate) counted with the first band;
+- ageing: one per age band over its tenure cells; tenure: one per tenure band over its ages.
+
+That is about 30 draws per active fund-month (`draws_per_fund_month` counts them when the
+environment sets WELFARE_SIM_COUNT_DRAWS=1, a debug build that is never cached); logarithms of
+the band rates are taken once per month, not once per draw.
 Money is kept in satang (1/100 baht) as integers so that every fund-year balances exactly.
 """
 
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 from numba import njit, prange
@@ -37,10 +47,12 @@ from numba import njit, prange
 from sim.model.rng import (
     Process,
     binomial,
+    binomial_lq,
     draw_key,
     fund_month_key,
+    mix,
     poisson,
-    split_without_replacement,
+    split_cells,
 )
 
 # flows accumulated per fund over a year (money in satang)
@@ -64,6 +76,10 @@ FLOW_NAMES = (
 N_AGE = 7
 N_TENURE = 6
 
+# debug build: month_step returns the number of random draws it made (sampler calls that use
+# randomness, and each draw of a split); compiled fresh, never cached, when switched on
+COUNT_DRAWS = os.environ.get("WELFARE_SIM_COUNT_DRAWS", "") == "1"
+
 
 @njit(inline="always", cache=True)
 def _rnd(x):
@@ -71,7 +87,89 @@ def _rnd(x):
     return np.int64(math.floor(x + 0.5))
 
 
-@njit(cache=True, parallel=True)
+# expected events in a group of cells below which one draw for the group (then a split) is
+# cheaper than one draw per cell; either way the law is that of one binomial per individual
+GROUP_DRAW_BELOW = 4.0
+
+
+@njit(cache=True, inline="always")
+def _draw_cells(key, sizes, p, log_q, out):
+    """How many of the people in each cell of `sizes` have an event of probability `p` (the
+    same for every cell; `log_q` = log(1 - p)), written into `out`. Returns (events, draws).
+
+    Exactly independent Bernoulli trials per person, drawn the cheaper of two exact ways: where
+    few events are expected, one binomial for the whole group split over the cells without
+    replacement (`rng.split_cells`); else one binomial per cell."""
+    tot = 0
+    for j in range(sizes.shape[0]):
+        out[j] = 0
+        tot += sizes[j]
+    if tot == 0 or p <= 0.0:
+        return 0, 0
+    if tot * p < GROUP_DRAW_BELOW:
+        k = binomial_lq(key, tot, p, log_q)
+        if k == 0:
+            return 0, 1
+        return k, 1 + split_cells(mix(key ^ np.uint64(0xA5A5A5A5A5A5A5A5)), k, sizes, out)
+    k = 0
+    draws = 0
+    for j in range(sizes.shape[0]):
+        if sizes[j] > 0:
+            out[j] = binomial_lq(mix(key ^ np.uint64(j + 1)), sizes[j], p, log_q)
+            k += out[j]
+            draws += 1
+    return k, draws
+
+
+@njit(cache=True)
+def _pay_month(i, paying, joins, contribution, refund_due, due_by_flow, satang, reserves, flows, active,
+               entrance_fee, other_ratio, admin_share, interest_monthly):
+    """One month's money of an active fund, in satang: income (contributions of every paying
+    member, eligible or waiting; fees, other income, interest) less admin cost, refunds, then the
+    claims due (`due_by_flow`, THB by benefit flow). A fund that cannot pay them pays what it has,
+    pro rata with the funeral benefit taking the rounding, and goes dormant."""
+    contrib = _rnd(paying * contribution * 100.0)
+    fees = _rnd(joins * entrance_fee * 100.0)
+    other = _rnd(contrib * other_ratio)
+    interest = _rnd(max(reserves[i], 0) * interest_monthly)
+    income = contrib + fees + other + interest
+    admin = _rnd(income * admin_share)
+    reserves[i] += income - admin
+    flows[i, CONTRIBUTIONS] += contrib
+    flows[i, ENTRANCE_FEES] += fees
+    flows[i, OTHER_INCOME] += other
+    flows[i, INTEREST] += interest
+    flows[i, ADMIN_COST] += admin
+    refund = min(_rnd(refund_due * 100.0), reserves[i])
+    reserves[i] -= refund
+    flows[i, REFUNDS] += refund
+    due = np.int64(0)
+    n_b = len(BENEFIT_FLOWS)
+    for b in range(n_b):
+        satang[b] = _rnd(due_by_flow[b] * 100.0)
+        due += satang[b]
+    if due <= reserves[i]:
+        reserves[i] -= due
+        for b in range(n_b):
+            flows[i, BENEFIT_FLOWS[b]] += satang[b]
+        return
+    # pays what it can, pro rata, and goes dormant
+    have = max(reserves[i], 0)
+    frac = have / due
+    paid = np.int64(0)
+    for b in range(n_b):
+        if BENEFIT_FLOWS[b] != FUNERAL:
+            part = np.int64(math.floor(satang[b] * frac))
+            flows[i, BENEFIT_FLOWS[b]] += part
+            paid += part
+    flows[i, FUNERAL] += have - paid
+    flows[i, CLAIMS_UNPAID] += due - have
+    flows[i, INSOLVENCY_EVENTS] += 1
+    reserves[i] -= have
+    active[i] = False
+
+
+@njit(cache=not COUNT_DRAWS, parallel=True)
 def month_step(
     run_key, month_index, codes, founded, active,
     members, waiting, population, reserves, generosity,
@@ -89,301 +187,270 @@ def month_step(
     Per fund: `join_rate` (yearly hazard before saturation), `reach` (share of residents the
     fund can reach; joining saturates towards it), `dropout[i, t]` (monthly probability of
     leaving by tenure band; waiting members leave at band 0's) and `contribution` (THB a member
-    really pays per month: schedule x compliance).
+    really pays per month: schedule x compliance). Returns the number of random draws made in
+    the debug build (WELFARE_SIM_COUNT_DRAWS=1), else 0.
     """
     n = codes.shape[0]
     n_slots = waiting.shape[1]
     k_cat = stay_pay.shape[0]
     slot = month_index % n_slots
-    for i in prange(n):
-        if not founded[i]:
-            continue
-        tenure_tmp = np.zeros(N_TENURE, np.int64)
-        age_tmp = np.zeros(N_AGE, np.int64)
-        tenure_out = np.zeros(N_TENURE, np.int64)
-        age_out = np.zeros(N_AGE, np.int64)
+    lq_death = np.log1p(-np.minimum(death_p, 0.5))
+    lq_age = np.log1p(-np.minimum(age_move_p, 0.5))
+    lq_tenure = np.log1p(-np.minimum(tenure_move_p, 0.5))
+    # scratch space per chunk of funds (draws do not depend on the chunking)
+    n_chunks = min(n, 64)
+    draws_total = 0
+    for c in prange(n_chunks):
+        cells = np.zeros(N_TENURE + n_slots, np.int64)
+        taken = np.zeros(N_TENURE + n_slots, np.int64)
+        group = np.zeros(2 * N_AGE, np.int64)
+        group_out = np.zeros(2 * N_AGE, np.int64)
         slot_sizes = np.zeros(n_slots, np.int64)
-        slot_tmp = np.zeros(n_slots, np.int64)
+        slot_out = np.zeros(n_slots, np.int64)
+        age_cells = np.zeros(N_AGE, np.int64)
+        age_out = np.zeros(N_AGE, np.int64)
+        ten_cells = np.zeros(N_TENURE, np.int64)
+        ten_out = np.zeros(N_TENURE, np.int64)
         cat_sizes = np.zeros(k_cat, np.float64)
-        fk = fund_month_key(run_key, codes[i], month_index)
-        is_active = active[i]
-        gen = generosity[i]
-        # 1. graduation from the waiting ring
-        for a in range(N_AGE):
-            members[i, a, 0] += waiting[i, slot, a]
-            waiting[i, slot, a] = 0
-        # 2. deaths
-        funeral_due = 0.0
-        for a in range(N_AGE):
-            tot = 0
-            for t in range(N_TENURE):
-                tenure_tmp[t] = members[i, a, t]
-                tot += members[i, a, t]
-            d = binomial(draw_key(fk, Process.DEATH, a), tot, death_p[a])
-            if d > 0:
-                out = tenure_out
-                split_without_replacement(
-                    draw_key(fk, Process.DEATH_SPLIT, a), d, tenure_tmp, out
-                )
-                for t in range(N_TENURE):
-                    members[i, a, t] -= out[t]
-                    funeral_due += out[t] * funeral_thb[t]
-                flows[i, DIED] += d
-                flows[i, DEATHS_ELIGIBLE] += d
-            wtot = 0
-            for s in range(n_slots):
-                slot_sizes[s] = waiting[i, s, a]
-                wtot += waiting[i, s, a]
-            dw = binomial(draw_key(fk, Process.DEATH, N_AGE + a), wtot, death_p[a])
-            if dw > 0:
-                split_without_replacement(
-                    draw_key(fk, Process.DEATH_SPLIT, N_AGE + a), dw, slot_sizes, slot_tmp
-                )
-                for s in range(n_slots):
-                    waiting[i, s, a] -= slot_tmp[s]
-                flows[i, DIED] += dw
-        # 3. leaving, by tenure band (long-standing members leave less)
-        refund_per_tenure_year = refund_factor * contribution[i] * 12.0
-        refund_due = 0.0
-        for a in range(N_AGE):
-            for t in range(N_TENURE):
-                lv = binomial(draw_key(fk, Process.LEAVE, a * N_TENURE + t), members[i, a, t], dropout[i, t])
-                if lv > 0:
-                    members[i, a, t] -= lv
-                    refund_due += lv * refund_per_tenure_year * tenure_years[t]
-                    flows[i, LEFT] += lv
-            wtot = 0
-            for s in range(n_slots):
-                slot_sizes[s] = waiting[i, s, a]
-                wtot += waiting[i, s, a]
-            lw = binomial(draw_key(fk, Process.LEAVE, 64 + a), wtot, dropout[i, 0])
-            if lw > 0:
-                split_without_replacement(
-                    draw_key(fk, Process.LEAVE_SPLIT, N_AGE + a), lw, slot_sizes, slot_tmp
-                )
-                for s in range(n_slots):
-                    waiting[i, s, a] -= slot_tmp[s]
-                    months_waited = (slot - s) % n_slots
-                    refund_due += slot_tmp[s] * refund_per_tenure_year * months_waited / 12.0
-                flows[i, LEFT] += lw
-        # 4. claims by eligible members (active funds only)
-        birth_due = 0.0
-        hospital_due = 0.0
-        old_age_due = 0.0
-        education_due = 0.0
-        disability_due = 0.0
-        disaster_due = 0.0
-        central_due = 0.0
-        newborns = 0
-        if is_active:
-            lam_birth = 0.0
-            lam_hosp = 0.0
-            weighted_pay = 0.0
-            weighted_capped = 0.0
-            elig_total = 0
-            elig_young = 0
-            elig_old = 0
-            for k in range(k_cat):
-                cat_sizes[k] = 0.0
+        lq_drop = np.zeros(N_TENURE, np.float64)
+        due_by_flow = np.zeros(len(BENEFIT_FLOWS), np.float64)
+        satang = np.zeros(len(BENEFIT_FLOWS), np.int64)
+        for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):
+            if not founded[i]:
+                continue
+            nd = 0
+            fk = fund_month_key(run_key, codes[i], month_index)
+            is_active = active[i]
+            gen = generosity[i]
+            # 1. graduation from the waiting ring
             for a in range(N_AGE):
-                e = 0
+                members[i, a, 0] += waiting[i, slot, a]
+                waiting[i, slot, a] = 0
+            # 2. deaths: one draw per age band over its tenure and waiting cells
+            funeral_due = 0.0
+            for a in range(N_AGE):
+                tot = 0
                 for t in range(N_TENURE):
-                    e += members[i, a, t]
-                    if a >= 4 and t >= old_age_min_tenure:
-                        elig_old += members[i, a, t]
-                elig_total += e
-                if a <= 1:
-                    elig_young += e
-                lam_birth += e * birth_rate[a]
-                la = e * admit_rate[a]
-                lam_hosp += la
-                mean_pay = 0.0
+                    cells[t] = members[i, a, t]
+                    tot += cells[t]
+                for s in range(n_slots):
+                    cells[N_TENURE + s] = waiting[i, s, a]
+                    tot += cells[N_TENURE + s]
+                if tot == 0:
+                    continue
+                d, used = _draw_cells(draw_key(fk, Process.DEATH, a), cells, death_p[a], lq_death[a], taken)
+                nd += used
+                if d > 0:
+                    eligible_deaths = 0
+                    for t in range(N_TENURE):
+                        members[i, a, t] -= taken[t]
+                        funeral_due += taken[t] * funeral_thb[t]
+                        eligible_deaths += taken[t]
+                    for s in range(n_slots):
+                        waiting[i, s, a] -= taken[N_TENURE + s]
+                    flows[i, DIED] += d
+                    flows[i, DEATHS_ELIGIBLE] += eligible_deaths
+            # 3. leaving: one draw per tenure band over its ages (long-standing members leave
+            # less); the waiting members leave at the first band's rate, so they join its draw
+            refund_per_tenure_year = refund_factor * contribution[i] * 12.0
+            refund_due = 0.0
+            for t in range(N_TENURE):
+                q = dropout[i, t]
+                if q <= 0.0:
+                    continue
+                lq = math.log1p(-q) if q <= 0.5 else 0.0
+                tot = 0
+                for a in range(N_AGE):
+                    group[a] = members[i, a, t]
+                    tot += group[a]
+                n_grp = N_AGE
+                if t == 0:
+                    for a in range(N_AGE):
+                        w = 0
+                        for s in range(n_slots):
+                            w += waiting[i, s, a]
+                        group[N_AGE + a] = w
+                        tot += w
+                    n_grp = 2 * N_AGE
+                if tot == 0:
+                    continue
+                lv, used = _draw_cells(draw_key(fk, Process.LEAVE, t), group[:n_grp], q, lq, group_out[:n_grp])
+                nd += used
+                if lv == 0:
+                    continue
+                for a in range(N_AGE):
+                    members[i, a, t] -= group_out[a]
+                eligible_left = 0
+                for a in range(N_AGE):
+                    eligible_left += group_out[a]
+                refund_due += eligible_left * refund_per_tenure_year * tenure_years[t]
+                if t == 0:
+                    for a in range(N_AGE):
+                        lw = group_out[N_AGE + a]
+                        if lw == 0:
+                            continue
+                        for s in range(n_slots):
+                            slot_sizes[s] = waiting[i, s, a]
+                        nd += split_cells(draw_key(fk, Process.LEAVE_SPLIT, a), lw, slot_sizes, slot_out)
+                        for s in range(n_slots):
+                            waiting[i, s, a] -= slot_out[s]
+                            months_waited = (slot - s) % n_slots
+                            refund_due += slot_out[s] * refund_per_tenure_year * months_waited / 12.0
+                flows[i, LEFT] += lv
+            # 4. claims by eligible members (active funds only)
+            for b in range(due_by_flow.shape[0]):
+                due_by_flow[b] = 0.0
+            newborns = 0
+            if is_active:
+                lam_birth = 0.0
+                weighted_pay = 0.0
+                weighted_capped = 0.0
+                elig_total = 0
+                elig_young = 0
+                elig_old = 0
                 for k in range(k_cat):
-                    cat_sizes[k] += la * stay_probs[a, k]
-                    mean_pay += stay_probs[a, k] * stay_pay[k]
-                weighted_pay += la * mean_pay
-                weighted_capped += la * mean_pay * year_cap_factor[a]
-            nb = poisson(draw_key(fk, Process.BIRTH, 0), lam_birth)
-            birth_due = nb * birth_thb * gen
-            newborns = nb
-            nh = poisson(draw_key(fk, Process.HOSPITAL, 0), lam_hosp)
-            if nh > 0:
-                cap_f = weighted_capped / weighted_pay if weighted_pay > 0 else 1.0
-                remaining = nh
-                rest = lam_hosp
+                    cat_sizes[k] = 0.0
+                for a in range(N_AGE):
+                    e = 0
+                    for t in range(N_TENURE):
+                        e += members[i, a, t]
+                        if a >= 4 and t >= old_age_min_tenure:
+                            elig_old += members[i, a, t]
+                    elig_total += e
+                    if a <= 1:
+                        elig_young += e
+                    lam_birth += e * birth_rate[a]
+                    la = e * admit_rate[a]
+                    mean_pay = 0.0
+                    for k in range(k_cat):
+                        cat_sizes[k] += la * stay_probs[a, k]
+                        mean_pay += stay_probs[a, k] * stay_pay[k]
+                    weighted_pay += la * mean_pay
+                    weighted_capped += la * mean_pay * year_cap_factor[a]
+                nb = poisson(draw_key(fk, Process.BIRTH, 0), lam_birth)
+                due_by_flow[0] = nb * birth_thb * gen
+                newborns = nb
+                # hospital stays by category of length: independent Poisson counts (a Poisson total
+                # split over categories is exactly that), one draw each
                 pay = 0.0
                 for k in range(k_cat):
-                    if remaining == 0:
-                        break
-                    if k == k_cat - 1 or rest <= 0:
-                        nk = remaining
-                    else:
-                        nk = binomial(
-                            draw_key(fk, Process.HOSPITAL, 1 + k),
-                            remaining, min(1.0, cat_sizes[k] / rest),
-                        )
+                    nk = poisson(draw_key(fk, Process.HOSPITAL, 1 + k), cat_sizes[k])
+                    if COUNT_DRAWS and cat_sizes[k] > 0.0:
+                        nd += 1
                     pay += nk * stay_pay[k]
-                    remaining -= nk
-                    rest -= cat_sizes[k]
-                hospital_due = pay * cap_f * gen
-            old_age_due = elig_old * old_age_monthly * gen
-            ne = poisson(draw_key(fk, Process.EDUCATION, 0), elig_young * education_rate)
-            education_due = ne * education_thb * gen
-            nd = poisson(draw_key(fk, Process.DISABILITY, 0), elig_total * disability_rate)
-            disability_due = nd * disability_thb * gen
-            nz = poisson(draw_key(fk, Process.DISASTER, 0), elig_total * disaster_rate)
-            disaster_due = nz * disaster_thb * gen
-            funeral_due *= gen
-            if central_on:
-                nonmem_old = 0
-                for a in range(central_first_age, N_AGE):
-                    m = 0
-                    for t in range(N_TENURE):
-                        m += members[i, a, t]
-                    for s in range(n_slots):
-                        m += waiting[i, s, a]
-                    nonmem_old += max(population[i, a] - m, 0)
-                helped = int(math.floor(central_share * nonmem_old))
-                central_due = helped * central_monthly
-                flows[i, NON_MEMBERS_HELPED] = helped
-        else:
-            funeral_due = 0.0
-        # 5. joining (active funds only): members' newborns first, then from the non-members
-        joins = 0
-        if is_active:
-            if newborns > 0 and newborn_enrolment > 0.0:
-                m0 = 0
-                for t in range(N_TENURE):
-                    m0 += members[i, 0, t]
-                for s in range(n_slots):
-                    m0 += waiting[i, s, 0]
-                kids = min(binomial(draw_key(fk, Process.JOIN, 32), newborns, newborn_enrolment),
-                           max(population[i, 0] - m0, 0))
-                waiting[i, slot, 0] += kids
-                joins += kids
-            member_total = 0
-            pop_total = 0
-            for a in range(N_AGE):
-                pop_total += population[i, a]
-                for t in range(N_TENURE):
-                    member_total += members[i, a, t]
-                for s in range(n_slots):
-                    member_total += waiting[i, s, a]
-            if pop_total > 0:
-                saturation = max(0.0, 1.0 - (member_total / pop_total) / reach[i]) if reach[i] > 0 else 0.0
-            else:
-                saturation = 0.0
-            if saturation > 0.0 and join_rate[i] > 0.0:
+                if pay > 0.0:
+                    cap_f = weighted_capped / weighted_pay if weighted_pay > 0 else 1.0
+                    due_by_flow[1] = pay * cap_f * gen
+                if COUNT_DRAWS:
+                    nd += lam_birth > 0.0
+                due_by_flow[2] = funeral_due * gen
+                due_by_flow[3] = elig_old * old_age_monthly * gen
+                ne = poisson(draw_key(fk, Process.EDUCATION, 0), elig_young * education_rate)
+                due_by_flow[4] = ne * education_thb * gen
+                ndis = poisson(draw_key(fk, Process.DISABILITY, 0), elig_total * disability_rate)
+                due_by_flow[5] = ndis * disability_thb * gen
+                nz = poisson(draw_key(fk, Process.DISASTER, 0), elig_total * disaster_rate)
+                due_by_flow[6] = nz * disaster_thb * gen
+                if COUNT_DRAWS:
+                    nd += (elig_young * education_rate > 0.0) + (elig_total * disability_rate > 0.0) + (
+                        elig_total * disaster_rate > 0.0)
+                if central_on:
+                    nonmem_old = 0
+                    for a in range(central_first_age, N_AGE):
+                        m = 0
+                        for t in range(N_TENURE):
+                            m += members[i, a, t]
+                        for s in range(n_slots):
+                            m += waiting[i, s, a]
+                        nonmem_old += max(population[i, a] - m, 0)
+                    helped = int(math.floor(central_share * nonmem_old))
+                    due_by_flow[7] = helped * central_monthly
+                    flows[i, NON_MEMBERS_HELPED] = helped
+            # 5. joining (active funds only): members' newborns first, then from the non-members
+            joins = 0
+            if is_active:
                 for a in range(N_AGE):
                     m = 0
                     for t in range(N_TENURE):
                         m += members[i, a, t]
                     for s in range(n_slots):
                         m += waiting[i, s, a]
-                    nonmem = population[i, a] - m
-                    if nonmem <= 0:
-                        continue
-                    h = 1.0 - math.exp(-join_rate[i] * join_age_factor[a] * saturation / 12.0)
-                    j = binomial(draw_key(fk, Process.JOIN, a), nonmem, h)
-                    waiting[i, slot, a] += j
-                    joins += j
-            flows[i, JOINED] += joins
-        # 6. ageing between age bands, then tenure bands (oldest first: nobody moves twice)
-        for a in range(N_AGE - 2, -1, -1):
-            tot = 0
-            for t in range(N_TENURE):
-                tenure_tmp[t] = members[i, a, t]
-                tot += members[i, a, t]
-            mv = binomial(draw_key(fk, Process.AGEING, a), tot, age_move_p[a])
-            if mv > 0:
-                out = tenure_out
-                split_without_replacement(
-                    draw_key(fk, Process.AGEING, N_AGE + a), mv, tenure_tmp, out
-                )
-                for t in range(N_TENURE):
-                    members[i, a, t] -= out[t]
-                    members[i, a + 1, t] += out[t]
-        for t in range(N_TENURE - 2, -1, -1):
-            tot = 0
-            for a in range(N_AGE):
-                age_tmp[a] = members[i, a, t]
-                tot += members[i, a, t]
-            mv = binomial(draw_key(fk, Process.TENURE, t), tot, tenure_move_p[t])
-            if mv > 0:
-                out = age_out
-                split_without_replacement(
-                    draw_key(fk, Process.TENURE, N_TENURE + t), mv, age_tmp, out
-                )
+                    age_cells[a] = m  # members by age, eligible and waiting
+                if newborns > 0 and newborn_enrolment > 0.0:
+                    kids = min(binomial(draw_key(fk, Process.JOIN, 32), newborns, newborn_enrolment),
+                               max(population[i, 0] - age_cells[0], 0))
+                    if COUNT_DRAWS:
+                        nd += 1
+                    waiting[i, slot, 0] += kids
+                    age_cells[0] += kids
+                    joins += kids
+                member_total = 0
+                pop_total = 0
                 for a in range(N_AGE):
-                    members[i, a, t] -= out[a]
-                    members[i, a, t + 1] += out[a]
-        # 7. money, in satang
-        if is_active:
-            paying = 0
-            for a in range(N_AGE):
+                    pop_total += population[i, a]
+                    member_total += age_cells[a]
+                if pop_total > 0:
+                    saturation = max(0.0, 1.0 - (member_total / pop_total) / reach[i]) if reach[i] > 0 else 0.0
+                else:
+                    saturation = 0.0
+                if saturation > 0.0 and join_rate[i] > 0.0:
+                    for a in range(N_AGE):
+                        nonmem = population[i, a] - age_cells[a]
+                        if nonmem <= 0:
+                            continue
+                        x = join_rate[i] * join_age_factor[a] * saturation / 12.0
+                        h = 1.0 - math.exp(-x)
+                        j = binomial_lq(draw_key(fk, Process.JOIN, a), nonmem, h, -x)
+                        if COUNT_DRAWS and h > 0.0:
+                            nd += 1
+                        waiting[i, slot, a] += j
+                        joins += j
+                flows[i, JOINED] += joins
+            # 6. ageing between age bands, then tenure bands (oldest first: nobody moves twice)
+            for a in range(N_AGE - 2, -1, -1):
+                if age_move_p[a] <= 0.0:
+                    continue
+                tot = 0
                 for t in range(N_TENURE):
-                    paying += members[i, a, t]
-                for s in range(n_slots):
-                    paying += waiting[i, s, a]
-            contrib = _rnd(paying * contribution[i] * 100.0)
-            fees = _rnd(joins * entrance_fee * 100.0)
-            other = _rnd(contrib * other_ratio)
-            interest = _rnd(max(reserves[i], 0) * interest_monthly)
-            income = contrib + fees + other + interest
-            admin = _rnd(income * admin_share)
-            reserves[i] += income - admin
-            flows[i, CONTRIBUTIONS] += contrib
-            flows[i, ENTRANCE_FEES] += fees
-            flows[i, OTHER_INCOME] += other
-            flows[i, INTEREST] += interest
-            flows[i, ADMIN_COST] += admin
-            refund = min(_rnd(refund_due * 100.0), reserves[i])
-            reserves[i] -= refund
-            flows[i, REFUNDS] += refund
-            due_birth = _rnd(birth_due * 100.0)
-            due_hosp = _rnd(hospital_due * 100.0)
-            due_fun = _rnd(funeral_due * 100.0)
-            due_old = _rnd(old_age_due * 100.0)
-            due_edu = _rnd(education_due * 100.0)
-            due_dis = _rnd(disability_due * 100.0)
-            due_dst = _rnd(disaster_due * 100.0)
-            due_cen = _rnd(central_due * 100.0)
-            due = due_birth + due_hosp + due_fun + due_old + due_edu + due_dis + due_dst + due_cen
-            if due <= reserves[i]:
-                reserves[i] -= due
-                flows[i, BIRTH] += due_birth
-                flows[i, HOSPITAL] += due_hosp
-                flows[i, FUNERAL] += due_fun
-                flows[i, OLD_AGE] += due_old
-                flows[i, EDUCATION] += due_edu
-                flows[i, DISABILITY] += due_dis
-                flows[i, DISASTER] += due_dst
-                flows[i, CENTRAL_FUND] += due_cen
+                    ten_cells[t] = members[i, a, t]
+                    tot += ten_cells[t]
+                if tot == 0:
+                    continue
+                mv, used = _draw_cells(draw_key(fk, Process.AGEING, a), ten_cells, age_move_p[a], lq_age[a], ten_out)
+                nd += used
+                if mv > 0:
+                    for t in range(N_TENURE):
+                        members[i, a, t] -= ten_out[t]
+                        members[i, a + 1, t] += ten_out[t]
+            for t in range(N_TENURE - 2, -1, -1):
+                if tenure_move_p[t] <= 0.0:
+                    continue
+                tot = 0
+                for a in range(N_AGE):
+                    age_cells[a] = members[i, a, t]
+                    tot += age_cells[a]
+                if tot == 0:
+                    continue
+                mv, used = _draw_cells(draw_key(fk, Process.TENURE, t), age_cells, tenure_move_p[t], lq_tenure[t], age_out)
+                nd += used
+                if mv > 0:
+                    for a in range(N_AGE):
+                        members[i, a, t] -= age_out[a]
+                        members[i, a, t + 1] += age_out[a]
+            # 7. money, in satang
+            if is_active:
+                paying = 0
+                for a in range(N_AGE):
+                    for t in range(N_TENURE):
+                        paying += members[i, a, t]
+                    for s in range(n_slots):
+                        paying += waiting[i, s, a]
+                _pay_month(i, paying, joins, contribution[i], refund_due, due_by_flow, satang, reserves, flows, active,
+                           entrance_fee, other_ratio, admin_share, interest_monthly)
             else:
-                # pays what it can, pro rata, and goes dormant
-                have = max(reserves[i], 0)
-                frac = have / due
-                p_birth = math.floor(due_birth * frac)
-                p_hosp = math.floor(due_hosp * frac)
-                p_old = math.floor(due_old * frac)
-                p_edu = math.floor(due_edu * frac)
-                p_dis = math.floor(due_dis * frac)
-                p_dst = math.floor(due_dst * frac)
-                p_cen = math.floor(due_cen * frac)
-                p_fun = have - (p_birth + p_hosp + p_old + p_edu + p_dis + p_dst + p_cen)
-                flows[i, BIRTH] += p_birth
-                flows[i, HOSPITAL] += p_hosp
-                flows[i, FUNERAL] += p_fun
-                flows[i, OLD_AGE] += p_old
-                flows[i, EDUCATION] += p_edu
-                flows[i, DISABILITY] += p_dis
-                flows[i, DISASTER] += p_dst
-                flows[i, CENTRAL_FUND] += p_cen
-                flows[i, CLAIMS_UNPAID] += due - have
-                flows[i, INSOLVENCY_EVENTS] += 1
-                reserves[i] -= have
-                active[i] = False
-        else:
-            interest = _rnd(max(reserves[i], 0) * interest_monthly)
-            reserves[i] += interest
-            flows[i, INTEREST] += interest
+                interest = _rnd(max(reserves[i], 0) * interest_monthly)
+                reserves[i] += interest
+                flows[i, INTEREST] += interest
+            if COUNT_DRAWS:
+                draws_total += nd
+    return draws_total

@@ -114,7 +114,7 @@ def binomial(key, n, p):
     return _binomial_btrs(key, n, p)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def binomial_lq(key, n, p, log_q):
     """Binomial(n, p) with log(1 - p) given (`log_q`, precomputed once per band): the same
     draws as :func:`binomial`, one logarithm fewer per call."""
@@ -221,7 +221,7 @@ def poisson(key, lam):
             return int(k)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def split_without_replacement(key, k, sizes, out):
     """Choose `k` individuals uniformly without replacement from cells of `sizes`.
 
@@ -317,7 +317,7 @@ def hypergeometric(key, k, good, total):
                 u -= p_up
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def split_cells(key, k, sizes, out):
     """Choose `k` individuals uniformly without replacement from cells of `sizes`; write how
     many were taken from each cell into `out`, and return the number of draws made.

@@ -19,6 +19,11 @@ History:
    births, migration onto the province trends); the shaping constants of the start, founding,
    revival and the central fund as parameters; development eligibility by programme group;
    leaving drawn per (age, tenure) cell. Re-calibrated (results/calibration).
+4. Fewer draws per fund-month (issue 15): events that share one rate are drawn once for all who
+   share it and split over their cells by hypergeometric draws (`rng.split_cells`): deaths per
+   age band over tenure and waiting cells, leaving per tenure band over age cells, ageing and
+   tenure moves per band. The same distributions (the individual-level reference test), other
+   draws. Re-calibrated.
 """
 
-MODEL_VERSION = 3
+MODEL_VERSION = 4

@@ -35,6 +35,7 @@ from sim.model.saving import (
     next_compliance,
     paid_per_member_year,
 )
+from sim.model.outlook_kernel import project_year
 from sim.model.state import NOT_MATCHED, STRONG, FundState
 from sim.model.targeting import posterior_mean_need, water_fill
 
@@ -348,11 +349,56 @@ class YearOutlook:
         restrain = 1 - (1 - p["governance.generosity_restrain"] * g1) * (1 - p["effects.generosity_restrain"] * strength)
         return np.clip(gen - restrain * excess, p["benefits.generosity_floor"], p["benefits.generosity_cap"])
 
+    def _rates(self, rows, *, elig_age, wait_age, founders, existing, g1, local, strength, reliable):
+        """(yearly dropout averaged over the members' tenure, join hazard x saturation) per fund."""
+        p = self.p
+        q_t = membership.dropout_yearly(g1, reliable, np.ones(rows.size, bool), np.ones(rows.size, bool), p)
+        if existing:
+            mix = self.tenure_mix[rows]
+            q = (mix * q_t).sum(axis=1) / np.maximum(mix.sum(axis=1), 1e-300)
+            q = np.where(mix.sum(axis=1) > 0, q, q_t[:, 0])
+        else:
+            q = q_t[:, 0]
+        size0 = (elig_age + wait_age + founders).sum(axis=1)
+        pop_total = self.pop_total[rows]
+        reach = np.maximum(membership.reach(g1, reliable, p), 1e-9)
+        saturation = np.where(pop_total > 0, np.maximum(1 - size0 / np.maximum(pop_total, 1) / reach, 0.0), 0.0)
+        floor = p["membership.trust_floor"]
+        rate = (p["membership.join_rate"] * (floor + (1 - floor) * g1)
+                * np.where(local, 1 + p["membership.local_support_boost"], 1.0)
+                * (1 + p["effects.outreach_join_boost"] * strength))
+        return q, rate * saturation
+
     def _year(self, rows, *, elig_age, wait_age, founders, nonmem, existing, g1, gen, reserves0,
               local, strength, reliable, paid):
         """(expected protected at year end, protected per extra baht of reserves) of funds `rows`,
         active all year (the arguments are already restricted to `rows`). `reliable`: years of
-        reliable payouts (trust: reach and dropout); `paid`: THB a member pays in the year."""
+        reliable payouts (trust: reach and dropout); `paid`: THB a member pays in the year.
+
+        Compiled (`sim.model.outlook_kernel.project_year`); `_year_reference` below is the same
+        arithmetic in numpy, the statement the compiled loop is tested against."""
+        p = self.p
+        q, rate_sat = self._rates(rows, elig_age=elig_age, wait_age=wait_age, founders=founders, existing=existing,
+                                  g1=g1, local=local, strength=strength, reliable=reliable)
+        f = lambda x: np.ascontiguousarray(np.broadcast_to(np.asarray(x, float), (rows.size,)))  # noqa: E731
+        newborn = np.asarray(p["demography.birth_rate_per_1000"], float) / 12000 * p["membership.newborn_enrolment"]
+        out = project_year(
+            np.asarray(rows, np.int64), np.ascontiguousarray(elig_age, float), np.ascontiguousarray(wait_age, float),
+            np.ascontiguousarray(founders, float), np.ascontiguousarray(nonmem, float), f(q), f(rate_sat),
+            np.asarray(self.death, float), np.asarray(p["membership.join_age_factor"], float),
+            int(p["finance.waiting_months"]), newborn, f(paid), float(p["contribution.other_income_ratio"]),
+            float(p["contribution.entrance_fee_thb"]), f(reserves0), float(p["finance.interest_rate_real"]),
+            bool(existing), self.claims_path, self.var_path, self.claims_end, np.asarray(self.central, float),
+            f(gen), np.asarray(self.claims_new, float), np.asarray(self.var_new, float),
+            float(p["finance.admin_cost_share"]), float(p["metrics.protected_ratio"]))
+        if self.record:
+            self.detail = dict(rows=rows, ratio=out[2], sd=out[3], reserves_end=out[4], next_year=out[5],
+                               claims=out[6], income=out[7], eligible_end=out[8], gen=f(gen))
+        return out[0], out[1]
+
+    def _year_reference(self, rows, *, elig_age, wait_age, founders, nonmem, existing, g1, gen, reserves0,
+                        local, strength, reliable, paid):
+        """`_year` in numpy: the readable statement of the projection (tests compare the two)."""
         p = self.p
         # dropout by trust and tenure (sim.model.membership), averaged over the members' tenure
         q_t = membership.dropout_yearly(g1, reliable, np.ones(rows.size, bool), np.ones(rows.size, bool), p)

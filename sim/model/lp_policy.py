@@ -69,6 +69,8 @@ mixed-integer choice zone by zone.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -651,6 +653,25 @@ def zone_choices(ctx, problem: AllocationProblem, result) -> pd.DataFrame:
     return frame.sort_values(["funded", "total"], ascending=[False, False], kind="stable").reset_index(drop=True)
 
 
+def within_run(ctx):
+    """The context with the horizon cut at the end of the run when the run is near its end.
+
+    The headline a run is judged on (MODEL.md section 7) sums people protected over the run's
+    years only; a horizon reaching past the run's last year would trade people protected inside
+    it for value after it, which the headline never counts. A run tells its policy how many
+    years it has left (`YearContext.years_left`, this year included); the horizon used is
+    min(`policy.lp.horizon_years`, years left). Without it (the `allocate` command, the checks)
+    the horizon is the parameter's.
+    """
+    left = getattr(ctx, "years_left", None)
+    horizon = int(ctx.params["policy.lp.horizon_years"])
+    if left is None or left >= horizon:
+        return ctx
+    params = ctx.params.with_overrides({"policy.lp.horizon_years": max(int(left), 1)},
+                                       origin="the run's years left")
+    return dataclasses.replace(ctx, params=params)
+
+
 def lp_allocation(ctx) -> np.ndarray:
     """Money per unit row for this year, decided by the LP on the fast (HiGHS) path.
 
@@ -659,6 +680,7 @@ def lp_allocation(ctx) -> np.ndarray:
     """
     if ctx.budget_thb <= 0:
         return np.zeros(len(ctx.units.table))
+    ctx = within_run(ctx)
     money = _amounts(ctx, settle(ctx)[1])
     ctx.dev.lp_funded_last = funded_zones_of(ctx, money)
     return money
@@ -700,7 +722,6 @@ def robust_curve_sets(ctx, problem: AllocationProblem, k: int, *, seed: int = 0)
     other units' effort as that allocation places it — with the value of effort re-derived
     under that set's coefficients.
     """
-    import dataclasses
 
     from sim.model.development import real_value
 

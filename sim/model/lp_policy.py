@@ -2,9 +2,9 @@
 
 It maximises the headline of MODEL.md section 7 — person-years protected, discounted by
 (1 + r)^-(t - t0) — over a rolling horizon of `policy.lp.horizon_years` years (default 5),
-re-planned every year; in a run, never past the run's last year (`within_run`). A unit's value curve is the expected gain in discounted person-years
-over the horizon as a function of the money it gets above its overhead, estimated from the
-simulated state:
+re-planned every year; in a run, never past the run's last year (`within_run`). A unit's
+value curve is the expected gain in discounted person-years over the horizon as a function of
+the money it gets above its overhead, estimated from the simulated state:
 
     gain_u(x) = sum over its sub-districts i of  G_i(S(o_i + y_ui(eff_u * x))) - G_i(S(o_i))
 
@@ -493,9 +493,10 @@ def best_net(x: np.ndarray, slopes: np.ndarray, a: float, price: float, room: fl
 def capacity_values(ctx, x: np.ndarray, slopes: np.ndarray, money: np.ndarray, price: float = 0.0) -> np.ndarray:
     """Per unit row: the value of funding a zone this year through the capacity it builds.
 
-    Funded this year, a zone's capacity k rises to k_f = k + (1 - k)(1 - (1 - growth)(1 - training)),
-    training = 1 - exp(-b / `units.zone_capacity.building_thb`) with b the capacity-building its
-    trainers give it (`zone_training`); unfunded, it decays to k_u = k (1 - decay)
+    Funded this year, a zone's capacity k rises to
+    k_f = k + (1 - k)(1 - (1 - growth)(1 - training)), training = 1 - exp(-b /
+    `units.zone_capacity.building_thb`) with b the capacity-building its trainers give it
+    (`zone_training`); unfunded, it decays to k_u = k (1 - decay)
     (`development.update_zone_capacity`). Efficiency is floor + (1 - floor) k (relative to
     today's: a_f, a_u). The gap is worth something only in a later year in which the zone is
     funded, and then only what its money nets over the same money elsewhere: in year j
@@ -719,8 +720,9 @@ def zone_choices(ctx, problem: AllocationProblem, result) -> pd.DataFrame:
     money is worth elsewhere at the year's value of a baht (the budget's shadow price, overhead
     included), their difference — the value of funding it net of overhead —, its capacity and
     switching values, the effort its trainers (province, region) would newly divert to training
-    it (negative; `zone_training`), the total, and a reason in words. A zone left out is read at the money a
-    funded zone gets on average (its share of its room); its total is what funding it would add.
+    it (negative; `zone_training`), the total, and a reason in words. A zone left out is read at
+    the money a funded zone gets on average (its share of its room); its total is what funding
+    it would add.
     """
     table = problem.units.reset_index(drop=True)
     rows = ctx.units.zone_rows

@@ -36,10 +36,48 @@ def test_capacity_is_a_value_of_funding_a_zone_not_of_each_baht(year):
     units = problem.units.set_index("unit_id")
     zones = units["level"] == "zone"
     assert (units["capacity_value_per_thb"] == 0).all()
-    assert (units.loc[zones, "capacity_value"] > 0).all() and (units.loc[~zones, "capacity_value"] == 0).all()
+    assert (units.loc[zones, "capacity_value"] >= 0).all() and (units.loc[zones, "capacity_value"] > 0).any()
+    assert (units.loc[~zones, "capacity_value"] == 0).all()
+    np.testing.assert_allclose(units["funding_value"], units["capacity_value"] + units["switching_value"]
+                               + units["training_value"])
+    assert (units["training_value"] <= 0).all() and (units.loc[~zones, "training_value"] == 0).all()
     one_year = lp._problem(dataclasses.replace(ctx, params=ctx.params.with_overrides(
         {"policy.lp.horizon_years": 1})), money)
     assert (one_year.units["capacity_value"] == 0).all()
+
+
+def test_capacity_is_worth_only_what_the_zone_would_net_over_money_elsewhere(year):
+    """The later money a higher capacity would use is charged at the value of a baht: the dearer
+    a baht, the less capacity is worth, and nothing once no zone would be worth funding later."""
+    _, ctx = year
+    money = lp.even_guess(ctx, lp._problem(ctx, None).units["funded"].to_numpy())
+    x, slopes = lp.unit_curves(ctx, 6, money, draws=2)
+    zones = ctx.units.zone_rows
+    free = lp.capacity_values(ctx, x, slopes, money, 0.0)[zones]
+    priced = lp.capacity_values(ctx, x, slopes, money, float(np.median(slopes[zones, 0])))[zones]
+    dear = lp.capacity_values(ctx, x, slopes, money, float(slopes[zones].max()) * 10)[zones]
+    assert (free > 0).all() and (priced <= free + 1e-9).all()
+    np.testing.assert_array_equal(dear, 0.0)
+
+
+def test_the_horizon_ends_with_the_run(small_scenario):
+    """A run tells its policy the years it has left; the lp policy plans no further."""
+    scenario = small_scenario(region=("37",), years=3, overrides=FAST)
+    sim = Simulation(scenario, 0, outputs=())
+    sim.advance_to(sim.end - 1)
+    ctx = sim.prepare_year()
+    seen = []
+    original = lp.settle
+
+    def spy(c):
+        seen.append(int(c.params["policy.lp.horizon_years"]))
+        return original(c)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(lp, "settle", spy)
+        sim.decide(ctx)
+    assert seen == [1]
+    assert int(ctx.params["policy.lp.horizon_years"]) == 5  # the run's own parameters are untouched
 
 
 def test_switching_cost_keeps_last_years_zones(year):
@@ -116,7 +154,7 @@ def test_zone_choices_say_why(year):
         assert row.reason.startswith("funded" if row.funded else "left out")
         assert "net of overhead" in row.reason and "capacity" in row.reason
     np.testing.assert_allclose(table["total"], table["net_of_overhead"] + table["capacity_value"]
-                               + table["switching_value"])
+                               + table["switching_value"] + table["training_value"])
 
 
 def test_robust_sets_come_from_the_bands_and_read_the_settled_allocation(year):

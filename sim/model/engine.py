@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -190,6 +191,7 @@ class YearContext:
     join_rate: np.ndarray
     zone_ok: np.ndarray
     key: np.uint64
+    years_left: int | None = None  # years of the run from this one on (this one included), when a run decides
 
 
 def decide_money(ctx: YearContext, noise: dict[str, np.ndarray]) -> np.ndarray:
@@ -283,6 +285,9 @@ class Simulation:
                            base_join, self.zone_ok, self.key)
 
     def decide(self, ctx: YearContext) -> np.ndarray:
+        """The scenario's policy for the year. The policy is told how many years the run has left:
+        the headline it is judged on ends with the run, so the `lp` policy plans no further."""
+        ctx = dataclasses.replace(ctx, years_left=self.end - self.year)
         return decide_money(planning_context(ctx, self.beliefs), self._noise)
 
     def run_year(self, ctx: YearContext, money: np.ndarray) -> None:

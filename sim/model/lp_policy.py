@@ -2,9 +2,9 @@
 
 It maximises the headline of MODEL.md section 7 — person-years protected, discounted by
 (1 + r)^-(t - t0) — over a rolling horizon of `policy.lp.horizon_years` years (default 5),
-re-planned every year. A unit's value curve is the expected gain in discounted person-years
-over the horizon as a function of the money it gets above its overhead, estimated from the
-simulated state:
+re-planned every year; in a run, never past the run's last year (`within_run`). A unit's
+value curve is the expected gain in discounted person-years over the horizon as a function of
+the money it gets above its overhead, estimated from the simulated state:
 
     gain_u(x) = sum over its sub-districts i of  G_i(S(o_i + y_ui(eff_u * x))) - G_i(S(o_i))
 
@@ -49,8 +49,18 @@ What is decided once per unit, not per baht (`_problem`):
 
 - **zone capacity** grows with being funded, not with each baht, so its value is a fixed value
   of funding a zone (`capacity_values`): the discounted value, over the rest of the horizon,
-  of the extra effort a zone's higher capacity buys with its money, counted once in the
-  mixed-integer model (not in the state value, which is a value of the funds);
+  of what the zone's higher capacity would net in later years in which it is worth funding —
+  its best value of money at the higher efficiency *less the same money, its overhead and its
+  training at the year's value of a baht* —, counted once in the mixed-integer model (not in
+  the state value, which is a value of the funds). Valuing the extra effort as free (the
+  zone's curve at the higher efficiency minus at the lower, at money it would get anyway)
+  made every zone look worth funding at bare overhead and cost the allocator most of its
+  standing against the province practice (issue 14);
+- **training**: a province (province group, region) with a funded zone spends
+  `units.zone_capacity.building_share` of its effort training its zones. Funding the first
+  zone a trainer trains diverts that effort: the money it stands for, at the year's value of a
+  baht, is charged to the zone (`training_value`, part of its funding value; the joint
+  evaluation `expected_protected` already carries it);
 - **switching**: with the mixed-integer choice of zones (`policy.lp.mip`), starting or
   stopping a zone costs `policy.lp.switching_cost_thb` valued at the year's value of a baht,
   so zones are not dropped and re-founded from year to year while their capacity decays;
@@ -69,6 +79,8 @@ mixed-integer choice zone by zone.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -81,6 +93,7 @@ from sim.model.development import (
     effort_per_thb,
     needs_seen,
     spread_effort,
+    unit_efficiency,
     units_zone_index,
 )
 from sim.model.rng import Process, uniforms
@@ -409,19 +422,96 @@ def last_funded_zones(ctx) -> np.ndarray:
     return np.asarray(ctx.dev.zone_years_funded) > 0
 
 
-def capacity_values(ctx, x: np.ndarray, slopes: np.ndarray, money: np.ndarray) -> np.ndarray:
+def trainer_targets(ctx) -> tuple[np.ndarray, np.ndarray]:
+    """(rows of the units that train zones, targets[trainer, zone]): the region trains every
+    funded zone, a province group those in its provinces, a province its own
+    (`development.capacity_building`)."""
+    units = ctx.units
+    table = units.table
+    level = table["level"].to_numpy()
+    zone_prov = table["province_code"].to_numpy()[units.zone_rows]
+    rows = np.flatnonzero(np.isin(level, ("region", "province_group", "province")))
+    targets = np.zeros((rows.size, units.zone_rows.size), bool)
+    for i, r in enumerate(rows):
+        if level[r] == "province":
+            targets[i] = zone_prov == table["province_code"].iat[r]
+        elif level[r] == "province_group":
+            provs = table.loc[units.cover["province"][units.cover["province_group"] == r], "province_code"].unique()
+            targets[i] = np.isin(zone_prov, provs)
+        else:
+            targets[i] = True
+    return rows, targets
+
+
+def zone_training(ctx, money: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per zone, if it is funded at `money`: (capacity-building THB it receives, THB of its
+    trainers' money whose effort its training takes, THB of trainers' money whose effort
+    funding it would newly divert this year).
+
+    A region, province group or province with a funded zone among its targets spends
+    `units.zone_capacity.building_share` of its effort training them, shared equally
+    (`development.capacity_building`). A zone not funded at `money` is counted as one more
+    funded zone. The second figure is that share of each trainer's money above overhead,
+    divided among its funded zones (a zone's part of a cost its trainers bear while any is
+    funded); the third counts a trainer only when no zone it trains is funded at `money` — the
+    curves read at `money` already carry the diversion of a trainer that trains one.
+    """
+    p, units = ctx.params, ctx.units
+    zones = units.zone_rows
+    share = float(p["units.zone_capacity.building_share"])
+    building = np.zeros(zones.size)
+    cost = np.zeros(zones.size)
+    first = np.zeros(zones.size)
+    if share <= 0 or zones.size == 0:
+        return building, cost, first
+    table = units.table
+    over = table["overhead_thb"].to_numpy(float)
+    above = np.clip(money - over, 0.0, table["cap_thb"].to_numpy(float) - over)
+    effort = above * unit_efficiency(units, ctx.dev, p)
+    funded = funded_zones_of(ctx, money)
+    rows, targets = trainer_targets(ctx)
+    for i, r in enumerate(rows):
+        n = targets[i] & funded
+        count = n.sum() + (~funded).astype(float)  # this zone among the funded ones
+        building += np.where(targets[i], share * effort[r] / np.maximum(count, 1.0), 0.0)
+        cost += np.where(targets[i], share * above[r] / np.maximum(count, 1.0), 0.0)
+        if not n.any():
+            first += np.where(targets[i], share * above[r], 0.0)
+    return building, cost, first
+
+
+def best_net(x: np.ndarray, slopes: np.ndarray, a: float, price: float, room: float) -> float:
+    """max over money m in [0, room] of curve(a m) - price m: the most a unit's money above
+    overhead nets when every baht buys `a` times the effort the curve was read at (segments
+    ends `x`, non-increasing `slopes`) and each baht is worth `price` elsewhere."""
+    starts = np.concatenate([[0.0], x[:-1]])
+    ends = np.minimum(x, a * room)
+    length = np.maximum(ends - starts, 0.0) / max(a, 1e-12)  # money on each segment
+    return float((np.maximum(a * slopes - price, 0.0) * length).sum())
+
+
+def capacity_values(ctx, x: np.ndarray, slopes: np.ndarray, money: np.ndarray, price: float = 0.0) -> np.ndarray:
     """Per unit row: the value of funding a zone this year through the capacity it builds.
 
-    A funded zone's capacity k rises to k + (1 - k) growth, an unfunded one's decays to
-    k (1 - decay) (`development.update_zone_capacity`; training by provinces is left out, so
-    the value is if anything low). The gap dk raises the zone's efficiency in later years by
-    (1 - floor) dk / (floor + (1 - floor) k), i.e. the same money buys that much more effort;
-    the gap narrows by (1 - growth) a year while the zone stays funded. Its value in year j of
-    the horizon is the zone's curve at x (1 + that rise) minus at x, x the zone's money above
-    overhead (the mean fill of the funded zones for a zone without money), discounted
-    (1 + r)^-j and times (H - j) / H, the part of that year's effort's H-year value that falls
-    inside this year's horizon of H years, summed over j = 1 .. H - 1. 0 for every other unit
-    and with a one-year horizon.
+    Funded this year, a zone's capacity k rises to
+    k_f = k + (1 - k)(1 - (1 - growth)(1 - training)), training = 1 - exp(-b /
+    `units.zone_capacity.building_thb`) with b the capacity-building its trainers give it
+    (`zone_training`); unfunded, it decays to k_u = k (1 - decay)
+    (`development.update_zone_capacity`). Efficiency is floor + (1 - floor) k (relative to
+    today's: a_f, a_u). The gap is worth something only in a later year in which the zone is
+    funded, and then only what its money nets over the same money elsewhere: in year j
+    (j = 1 .. H - 1) the zone's best net value of funding at relative efficiency a,
+
+        N(a) = max(0, max_m [curve(a m) - price m] - price (overhead + training cost))
+
+    (curve: the zone's curve this year, in discounted person-years over the horizon; price:
+    the year's value of a baht; training cost: the trainers' money whose effort its training
+    takes, `zone_training`), with a_f's lead narrowing by (1 - growth)(1 - training) a year,
+    discounted (1 + r)^-j and times (H - j) / H, the part of that year's effort's H-year value
+    inside this year's horizon. A zone that would not be worth funding later even at the
+    higher capacity has no capacity value; the money the capacity would later use, and the
+    overhead and training it would cost, are charged at the value of a baht, not assumed free.
+    0 for every other unit and with a one-year horizon.
     """
     p = ctx.params
     out = np.zeros(len(ctx.units.table))
@@ -431,23 +521,46 @@ def capacity_values(ctx, x: np.ndarray, slopes: np.ndarray, money: np.ndarray) -
         return out
     k = np.asarray(ctx.dev.zone_capacity, float)
     growth, decay, floor = (float(p[f"units.zone_capacity.{n}"]) for n in ("growth", "decay", "floor"))
-    gap = (k + (1 - k) * growth) - k * (1 - decay)
-    rise = (1 - floor) * gap / np.maximum(floor + (1 - floor) * k, 1e-9)
+    building, training_cost, _ = zone_training(ctx, money)
+    training = 1 - np.exp(-building / float(p["units.zone_capacity.building_thb"]))
+    gain = 1 - (1 - growth) * (1 - training)
+    k_f = k + (1 - k) * gain
+    k_u = k * (1 - decay)
+    phi = floor + (1 - floor) * k
+    a_f = (floor + (1 - floor) * k_f) / np.maximum(phi, 1e-9)
+    a_u = (floor + (1 - floor) * k_u) / np.maximum(phi, 1e-9)
+    narrow = (1 - growth) * (1 - training)
     over = ctx.units.table["overhead_thb"].to_numpy(float)[zones]
     room = np.maximum(ctx.units.table["cap_thb"].to_numpy(float)[zones] - over, 0.0)
-    above = np.clip(money[zones] - over, 0.0, room)
-    filled = above > 0
-    fill = float(np.mean(above[filled] / np.maximum(room[filled], 1.0))) if filled.any() else 0.5
-    base = np.where(filled, above, fill * room)
     rate = float(p["metrics.discount_rate"])
     for z, row in enumerate(zones):
-        now = curve_value(x[row], slopes[row], base[z])
+        fixed = price * (over[z] + training_cost[z])
         total = 0.0
         for j in range(1, horizon):
-            more = base[z] * (1 + rise[z] * (1 - growth) ** (j - 1))
-            total += (1 + rate) ** -j * (horizon - j) / horizon * (curve_value(x[row], slopes[row], more) - now)
+            a = a_u[z] + (a_f[z] - a_u[z]) * narrow[z] ** (j - 1)
+            with_ = max(best_net(x[row], slopes[row], a, price, room[z]) - fixed, 0.0)
+            without = max(best_net(x[row], slopes[row], a_u[z], price, room[z]) - fixed, 0.0)
+            total += (1 + rate) ** -j * (horizon - j) / horizon * (with_ - without)
         out[row] = total
     return out
+
+
+def price_at(x: np.ndarray, slopes: np.ndarray, money: np.ndarray, over: np.ndarray) -> float:
+    """A value of a baht read from the curves at an allocation (before any solve has priced the
+    budget): the money-weighted median of the funded units' marginal values at their money."""
+    above = money - over
+    ok = (money > 0) & (above > 0)
+    if not ok.any():
+        return 0.0
+    marginal = []
+    for r in np.flatnonzero(ok):
+        kk = int(np.searchsorted(x[r], above[r], side="right"))
+        marginal.append(float(slopes[r, min(kk, slopes.shape[1] - 1)]) if above[r] < x[r, -1] else 0.0)
+    marginal = np.asarray(marginal)
+    w = above[ok]
+    order = np.argsort(marginal)
+    cum = np.cumsum(w[order])
+    return float(marginal[order][np.searchsorted(cum, cum[-1] / 2)])
 
 
 def value_per_baht(result) -> float:
@@ -541,9 +654,13 @@ def _problem(ctx, money: np.ndarray | None, *, draws: int | None = None, previou
         slopes = np.zeros((len(table), 1))
     else:
         x, slopes = unit_curves(ctx, int(params["policy.lp.breakpoints"]), money, draws=draws)
-        capacity = capacity_values(ctx, x, slopes, money)
+        over = table["overhead_thb"].to_numpy(float)
+        price = value_per_baht(previous) if previous is not None else price_at(x, slopes, money, over)
+        capacity = capacity_values(ctx, x, slopes, money, price)
+        training = np.zeros(len(table))
+        training[ctx.units.zone_rows] = price * zone_training(ctx, money)[2]
         switching = np.zeros(len(table))
-        cost = float(params["policy.lp.switching_cost_thb"]) * value_per_baht(previous)
+        cost = float(params["policy.lp.switching_cost_thb"]) * price
         if cost > 0 and is_zone.any():
             was = last_funded_zones(ctx)
             switching[ctx.units.zone_rows] = np.where(was, cost, -cost)
@@ -552,7 +669,8 @@ def _problem(ctx, money: np.ndarray | None, *, draws: int | None = None, previou
             switching[~switchable] = 0.0  # zones the scenario funds for certain have nothing to switch
         table["capacity_value"] = capacity
         table["switching_value"] = switching
-        table["funding_value"] = capacity + switching
+        table["training_value"] = -training
+        table["funding_value"] = capacity + switching - training
         weights = {g: float(params[f"policy.lp.extra_goals.{g}"]) for g in GOALS}
         if any(w > 0 for w in weights.values()):
             rates = goal_rates(ctx, money, draws)
@@ -563,7 +681,7 @@ def _problem(ctx, money: np.ndarray | None, *, draws: int | None = None, previou
     columns = ["unit_id", "level", "province_code", "name_th", "name_en", "population", "overhead_thb", "cap_thb",
                "funded", "capacity_value_per_thb", "funding_value"]
     return AllocationProblem(
-        units=table[columns + [c for c in ("capacity_value", "switching_value") if c in table]],
+        units=table[columns + [c for c in ("capacity_value", "switching_value", "training_value") if c in table]],
         breakpoints_thb=x,
         slopes=slopes,
         budget_thb=float(ctx.budget_thb),
@@ -577,12 +695,17 @@ def _problem(ctx, money: np.ndarray | None, *, draws: int | None = None, previou
 def full_objective(ctx, money: np.ndarray, problem: AllocationProblem, draws: int | None = None) -> float:
     """The allocator's whole objective for an allocation, evaluated jointly: expected discounted
     person-years over the horizon (`expected_protected`), plus the fixed values of funding of
-    the units it funds (zone capacity, switching) and the weighted goals of its money."""
+    the units it funds (zone capacity, switching) and the weighted goals of its money. The
+    effort trainers divert to the zones it funds is inside the joint evaluation (not added again
+    from the problem's `training_value`)."""
     table = problem.units
     over = table["overhead_thb"].to_numpy(float)
     cap = table["cap_thb"].to_numpy(float)
     funded = (money > 0) & (money >= over - 1e-9)
-    value = expected_protected(ctx, money, draws) + float(table["funding_value"].to_numpy(float)[funded].sum())
+    fixed = table["funding_value"].to_numpy(float)
+    if "training_value" in table:
+        fixed = fixed - table["training_value"].to_numpy(float)
+    value = expected_protected(ctx, money, draws) + float(fixed[funded].sum())
     above = np.clip(money - over, 0.0, cap - over)
     for rates, weight in (problem.extra_goals or {}).values():
         value += weight * float(rates @ above)
@@ -596,8 +719,10 @@ def zone_choices(ctx, problem: AllocationProblem, result) -> pd.DataFrame:
     value of that money on its curve (discounted person-years over the horizon), what the same
     money is worth elsewhere at the year's value of a baht (the budget's shadow price, overhead
     included), their difference — the value of funding it net of overhead —, its capacity and
-    switching values, the total, and a reason in words. A zone left out is read at the money a
-    funded zone gets on average (its share of its room); its total is what funding it would add.
+    switching values, the effort its trainers (province, region) would newly divert to training
+    it (negative; `zone_training`), the total, and a reason in words. A zone left out is read at
+    the money a funded zone gets on average (its share of its room); its total is what funding
+    it would add.
     """
     table = problem.units.reset_index(drop=True)
     rows = ctx.units.zone_rows
@@ -616,14 +741,17 @@ def zone_choices(ctx, problem: AllocationProblem, result) -> pd.DataFrame:
     elsewhere = price * (over[rows] + read_at)
     capacity = table.get("capacity_value", pd.Series(0.0, index=table.index)).to_numpy(float)[rows]
     switching = table.get("switching_value", pd.Series(0.0, index=table.index)).to_numpy(float)[rows]
+    training = table.get("training_value", pd.Series(0.0, index=table.index)).to_numpy(float)[rows]
     net = value - elsewhere
-    total = net + capacity + switching
+    total = net + capacity + switching + training
     last = last_funded_zones(ctx)
     reasons = []
-    for f, n, c, s, t in zip(funded, net, capacity, switching, total, strict=True):
+    for f, n, c, s, tr, t in zip(funded, net, capacity, switching, training, total, strict=True):
         parts = [f"value of its money net of overhead {n:+,.0f}", f"capacity {c:+,.0f}"]
         if s:
             parts.append(f"{'keeping' if s > 0 else 'starting'} it {s:+,.0f}")
+        if tr:
+            parts.append(f"its trainers' effort {tr:+,.0f}")
         verdict = "funded" if f else "left out"
         why = "its total is positive" if t > 0 else "its total is negative"
         if f and t <= 0:
@@ -645,10 +773,30 @@ def zone_choices(ctx, problem: AllocationProblem, result) -> pd.DataFrame:
         "net_of_overhead": net,
         "capacity_value": capacity,
         "switching_value": switching,
+        "training_value": training,
         "total": total,
         "reason": reasons,
     })
     return frame.sort_values(["funded", "total"], ascending=[False, False], kind="stable").reset_index(drop=True)
+
+
+def within_run(ctx):
+    """The context with the horizon cut at the end of the run when the run is near its end.
+
+    The headline a run is judged on (MODEL.md section 7) sums people protected over the run's
+    years only; a horizon reaching past the run's last year would trade people protected inside
+    it for value after it, which the headline never counts. A run tells its policy how many
+    years it has left (`YearContext.years_left`, this year included); the horizon used is
+    min(`policy.lp.horizon_years`, years left). Without it (the `allocate` command, the checks)
+    the horizon is the parameter's.
+    """
+    left = getattr(ctx, "years_left", None)
+    horizon = int(ctx.params["policy.lp.horizon_years"])
+    if left is None or left >= horizon:
+        return ctx
+    params = ctx.params.with_overrides({"policy.lp.horizon_years": max(int(left), 1)},
+                                       origin="the run's years left")
+    return dataclasses.replace(ctx, params=params)
 
 
 def lp_allocation(ctx) -> np.ndarray:
@@ -659,6 +807,7 @@ def lp_allocation(ctx) -> np.ndarray:
     """
     if ctx.budget_thb <= 0:
         return np.zeros(len(ctx.units.table))
+    ctx = within_run(ctx)
     money = _amounts(ctx, settle(ctx)[1])
     ctx.dev.lp_funded_last = funded_zones_of(ctx, money)
     return money
@@ -700,7 +849,6 @@ def robust_curve_sets(ctx, problem: AllocationProblem, k: int, *, seed: int = 0)
     other units' effort as that allocation places it — with the value of effort re-derived
     under that set's coefficients.
     """
-    import dataclasses
 
     from sim.model.development import real_value
 

@@ -63,16 +63,17 @@ def markdown(table: pd.DataFrame, summary: dict, scenario_name: str, most: int =
         "Zone by zone (person-years over the horizon; a zone left out is read at the money a funded zone gets on "
         "average). `net of overhead` = the value of its money on its curve minus what the same money, overhead "
         "included, buys elsewhere at the year's value of a baht; `capacity` = the value of the capacity funding "
-        "builds, counted once; `switching` = keeping a zone funded last year (+) or starting a new one (-).",
+        "builds, counted once; `switching` = keeping a zone funded last year (+) or starting a new one (-); "
+        "`training` = the province and region effort that funding it would newly divert to training zones (-).",
         "",
-        "| zone | funded | last year | k | money (THB) | net of overhead | capacity | switching | total |",
-        "| --- | :---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| zone | funded | last year | k | money (THB) | net of overhead | capacity | switching | training | total |",
+        "| --- | :---: | :---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     shown = pd.concat([table[table["funded"]].head(most), table[~table["funded"]].head(most)])
     for r in shown.itertuples():
         lines.append(f"| {r.unit_id} {r.name_en} | {'yes' if r.funded else 'no'} | "
                      f"{'yes' if r.funded_last_year else 'no'} | {r.capacity_k:.2f} | {r.money_thb:,.0f} | "
                      f"{r.net_of_overhead:+,.0f} | {r.capacity_value:+,.0f} | {r.switching_value:+,.0f} | "
-                     f"{r.total:+,.0f} |")
+                     f"{getattr(r, 'training_value', 0.0):+,.0f} | {r.total:+,.0f} |")
     lines += ["", f"({len(table)} zones in all; every row with its reason in words: `zone_choice.csv`.)"]
     return "\n".join(lines) + "\n"

@@ -35,9 +35,6 @@ def year(small_scenario):
     return sim, sim.prepare_year()
 
 
-@pytest.mark.xfail(reason="sim/data/state_value.json was fitted on the issue-13 working tree before its defaults "
-                          "settled (defaults hash differs); refit with `welfare-sim refit-value` after the re-run "
-                          "calibration", strict=False)
 def test_the_shipped_state_value_is_current():
     """Fitted at the current model version and parameter defaults, with the command to redo it."""
     from sim.report.manifest import stale_reasons

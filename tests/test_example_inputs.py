@@ -58,3 +58,26 @@ def test_the_readme_documents_every_column_of_the_examples():
         assert f"scenarios/examples/{name}" in section
     for key in INPUT_KEYS:
         assert key in section
+
+
+def test_compare_and_sweep_print_the_notes_run_prints(capsys, tmp_path):
+    """What the inputs leave to the model (the registry's synthetic values, the budget scaled to
+    the part of its scope the run covers) is said by `compare` and `sweep` as by `run`."""
+    other = tmp_path / "other.toml"
+    other.write_text(f'extends = "{SCENARIO.as_posix()}"\nname = "other"\n[policy]\nzone_share = 1.0\n',
+                     encoding="utf-8")
+    code = main(["compare", str(SCENARIO), str(other), "--years", "1", "--replicates", "2",
+                 "--workers", "1", "--out", str(tmp_path / "cmp")])
+    err = capsys.readouterr().err
+    assert code == 0
+    for name in ("mukdahan_inputs", "other"):
+        assert f"note: {name}: " in err and "synthetic values for what it leaves out" in err
+    assert err.count("(budget.scope)") == 2, err
+    sweep = tmp_path / "sweep.toml"
+    short = tmp_path / "short.toml"
+    short.write_text(f'extends = "{SCENARIO.as_posix()}"\nname = "short"\n[run]\nyears = 1\n', encoding="utf-8")
+    sweep.write_text(f'name = "s"\nbase = "{short.as_posix()}"\nreplicates = 1\n'
+                     '[design]\nkind = "full_factorial"\n[[parameters]]\npath = "policy.zone_share"\nlevels = [0.0]\n', encoding="utf-8")
+    assert main(["sweep", str(sweep), "--out", str(tmp_path / "sw"), "--workers", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "note: " in err and "(budget.scope)" in err and "synthetic values for what it leaves out" in err

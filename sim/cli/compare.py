@@ -27,7 +27,8 @@ def main(args) -> int:
 
     from sim.experiments.compare import compare
     from sim.inputs.scenario import check_run_argument, find_scenario, load_scenario
-    from sim.report.outputs import atomic_write_bytes, check_inputs, prepare_out_dir, write_csv_safe
+    from sim.report.outputs import atomic_write_bytes, prepare_out_dir, write_csv_safe
+    from sim.world.scenario_inputs import input_notes
 
     if len(args.scenarios) < 2:
         raise SimError("compare needs at least two scenarios")
@@ -56,7 +57,8 @@ def main(args) -> int:
         raise SimError(f"--replicates must be at least 2 for confidence intervals, got {args.replicates}")
     check_run_argument("replicates", args.replicates, "--replicates")
     for scenario in scenarios:
-        check_inputs(scenario)
+        for note in input_notes(scenario):  # one line each, as `run` prints them
+            print(f"note: {scenario.name}: {note}", file=sys.stderr)
     out = prepare_out_dir(args.out or Path("results") / ("compare_" + "_vs_".join(s.name for s in scenarios)))
     print(f"comparing {', '.join(s.name for s in scenarios)} on common random numbers "
           f"({args.replicates} replicates each, plus a zero-budget twin)", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,11 @@ def main(args: Any) -> int:
     if validate is not None:  # the engine's paths only mean something to the engine
         sweep.check(validate)
     out = Path(args.out) if getattr(args, "out", None) else Path("results") / sweep.name
+    if validate is not None:  # what the base scenario's inputs leave to the model, as `run` says it
+        from sim.inputs.scenario import as_scenario
+        from sim.world.scenario_inputs import input_notes
+        for note in input_notes(as_scenario(sweep.base)):
+            print(f"note: {note}", file=sys.stderr)
     workers = getattr(args, "workers", None)
     if workers is None:  # not `or`: --workers 0 is an error, not "all cores"
         workers = os.cpu_count() or 1

@@ -126,6 +126,15 @@ def geography_for(scenario) -> Geography:
     return world_for(scenario).geography
 
 
+def input_notes(scenario) -> tuple[str, ...]:
+    """Every note a run of `scenario` would print about its inputs, without running it: what the
+    registry leaves to the model, a population raised to fit it, a budget scaled to the part of
+    its scope the run covers. `compare` and `sweep` print them as `run` does."""
+    world = world_for(scenario)
+    _, budget_note = scoped_budget(world.geography, scenario.params)
+    return tuple(n for n in (*world.notes, budget_note) if n)
+
+
 def check_inputs(scenario) -> tuple[str, ...]:
     """Read every input file the scenario names as a run would; return the notes.
 

@@ -326,3 +326,19 @@ def test_mip_model_file_has_binaries(tmp_path):
     problem = dataclasses.replace(problem, units=problem.units.assign(funded="choose"))
     text = write_lp(problem, tmp_path / "mip.lp", mip=True).read_text()
     assert "Binaries" in text and "link_" in text
+
+
+def test_summary_states_the_unit_of_its_gains_over_the_horizon():
+    """Over a multi-year horizon the gains are discounted person-years, and the sheet says so (in
+    both languages); over one year it says nothing extra."""
+    problem = isan_like_problem(4, provinces=2, zones_per_province=2, capacity_value=False,
+                                zone_share_min=None, equity_ratio=None)
+    result = solve(problem)
+    header = {**HEADER, "budget_thb": problem.budget_thb}
+    five = "\n".join(t for _, t in plan_summary(result, {**header, "horizon_years": 5, "discount_rate": 0.03}))
+    assert "summed over the next 5 years, discounted 3% a year" in five
+    thai = "\n".join(t for _, t in plan_summary(result, {**header, "horizon_years": 5, "discount_rate": 0.03},
+                                                 lang="th"))
+    assert "5 ปีข้างหน้า คิดลด 3%" in thai
+    one = "\n".join(t for _, t in plan_summary(result, {**header, "horizon_years": 1}))
+    assert "person-years protected in that sense" not in one

@@ -96,6 +96,9 @@ def recommend(scenario, year: int, *, replicate: int = 0, budget_thb: float | No
         "policy_until_then": scenario.params["policy.kind"],
         "rule": rule_text(ctx.params, "en"),
         "package_version": __version__,
+        # the unit of every gain below: the headline over the allocator's horizon
+        "horizon_years": int(ctx.params["policy.lp.horizon_years"]),
+        "discount_rate": float(ctx.params["metrics.discount_rate"]),
     }
     return problem, result, header, ctx
 
@@ -249,6 +252,13 @@ _SAY = {
     "million_zero": ("Next to nothing: the units that could still take money add almost no people protected.",
                      "แทบไม่ได้เพิ่ม: หน่วยที่ยังรับงบได้แทบไม่เพิ่มผู้ได้รับความคุ้มครอง"),
     "h_objective": ("Objective and expected gain", "ค่าเป้าหมายกับผลที่คาดว่าจะได้"),
+    "units_horizon": ("Every gain on this sheet is the tool's headline over the allocator's horizon: people "
+                      "protected summed over the next {h} years, discounted {r}% a year (this year's people "
+                      "protected plus the value of the state the funds are left in). Where it says “people "
+                      "protected”, read person-years protected in that sense.",
+                      "ผลทุกตัวเลขในแผ่นงานนี้คือตัวชี้วัดหลักตลอดช่วงวางแผนของ LP: ผู้ได้รับความคุ้มครองรวม "
+                      "{h} ปีข้างหน้า คิดลด {r}% ต่อปี (ผู้ได้รับความคุ้มครองปีนี้ บวกมูลค่าของสถานะกองทุนที่เหลือไว้) "
+                      "คำว่า “ผู้ได้รับความคุ้มครอง” จึงหมายถึงคน-ปีที่ได้รับความคุ้มครองในความหมายนี้"),
     "objective_differs": ("The LP maximises an objective of {objective}: the expected gain of {gain} people "
                           "protected plus {extra}. That is why the objective is {diff} higher than the "
                           "expected gain.",
@@ -502,6 +512,9 @@ def plan_summary(result: AllocationResult, header: dict, rule_thb: pd.Series | N
 
     # 4. objective and expected gain
     out.append(("heading", _say("h_objective", lang)))
+    if int(header.get("horizon_years", 1)) > 1:  # the LP's curves are over its horizon, not one year
+        out.append(("text", _say("units_horizon", lang, h=int(header["horizon_years"]),
+                                 r=f"{100 * float(header.get('discount_rate', 0.0)):g}")))
     extra = []
     weights = {name: float(w) for name, (_, w) in (problem.extra_goals.items() if problem is not None else [])}
     for term, value in result.objective_terms.items():

@@ -322,7 +322,8 @@ def test_crn_other_province_bit_identical(small_scenario):
         "policy.region_share": 0.0, "policy.province_group_share": 0.0, "matching.pot_ratio": 1.0,
         # few enough funds matched that requests and start-up grants stay inside the pot; every
         # fund eligible for development, so extra money reaches (nearly) every place it covers
-        "start.governance_mean": 0.4, "development.not_matched_access": 1.0})
+        # (and few enough funds founded: the model-4 fit's founding hazard, 0.046, fills the pot)
+        "start.governance_mean": 0.4, "development.not_matched_access": 1.0, "founding.baseline_hazard": 0.02})
     base = simulate(s, 0)
     more = simulate(s, 0, unit_money_delta={"P49": 5e6})
     # the change reached the province: its unit got the money and turned it into effort

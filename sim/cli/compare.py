@@ -56,9 +56,8 @@ def main(args) -> int:
     if args.replicates < 2:
         raise SimError(f"--replicates must be at least 2 for confidence intervals, got {args.replicates}")
     check_run_argument("replicates", args.replicates, "--replicates")
-    for scenario in scenarios:
-        for note in input_notes(scenario):  # one line each, as `run` prints them
-            print(f"note: {scenario.name}: {note}", file=sys.stderr)
+    # read every input now (a bad file is one line before anything runs); say the notes at the end
+    notes = [f"{scenario.name}: {note}" for scenario in scenarios for note in input_notes(scenario)]
     out = prepare_out_dir(args.out or Path("results") / ("compare_" + "_vs_".join(s.name for s in scenarios)))
     print(f"comparing {', '.join(s.name for s in scenarios)} on common random numbers "
           f"({args.replicates} replicates each, plus a zero-budget twin)", file=sys.stderr)
@@ -70,6 +69,8 @@ def main(args) -> int:
     write_csv_safe(result.shape, out / "time_shape.csv")
     if not result.cost.empty:
         write_csv_safe(result.cost, out / "cost_effectiveness.csv")
+    for note in notes:  # one line each, as `run` prints them after its run
+        print(f"note: {note}", file=sys.stderr)
     text = result.answer()
     try:
         atomic_write_bytes(out / "answer.txt", (text + "\n").encode())

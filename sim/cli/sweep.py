@@ -33,11 +33,11 @@ def main(args: Any) -> int:
     if validate is not None:  # the engine's paths only mean something to the engine
         sweep.check(validate)
     out = Path(args.out) if getattr(args, "out", None) else Path("results") / sweep.name
-    if validate is not None:  # what the base scenario's inputs leave to the model, as `run` says it
+    notes: tuple[str, ...] = ()
+    if validate is not None:  # what the base scenario's inputs leave to the model, said after the run
         from sim.inputs.scenario import as_scenario
         from sim.world.scenario_inputs import input_notes
-        for note in input_notes(as_scenario(sweep.base)):
-            print(f"note: {note}", file=sys.stderr)
+        notes = input_notes(as_scenario(sweep.base))
     workers = getattr(args, "workers", None)
     if workers is None:  # not `or`: --workers 0 is an error, not "all cores"
         workers = os.cpu_count() or 1
@@ -52,6 +52,8 @@ def main(args: Any) -> int:
         )
     except SweepInterrupted:
         return 130
+    for note in notes:  # one line each, as `run` prints them
+        print(f"note: {note}", file=sys.stderr)
     tables = ", ".join(f"{t}/" for t in ("runs", *sweep.outputs))
     runs = "run" if results.total_runs == 1 else "runs"
     now = f"{results.ran} run now" if results.ran else "all were already finished, none run now"

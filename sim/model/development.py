@@ -400,26 +400,12 @@ class YearOutlook:
                         local, strength, reliable, paid):
         """`_year` in numpy: the readable statement of the projection (tests compare the two)."""
         p = self.p
-        # dropout by trust and tenure (sim.model.membership), averaged over the members' tenure
-        q_t = membership.dropout_yearly(g1, reliable, np.ones(rows.size, bool), np.ones(rows.size, bool), p)
-        if existing:
-            mix = self.tenure_mix[rows]
-            q = (mix * q_t).sum(axis=1) / np.maximum(mix.sum(axis=1), 1e-300)
-            q = np.where(mix.sum(axis=1) > 0, q, q_t[:, 0])
-        else:
-            q = q_t[:, 0]
-        # joining saturates towards the reach the year's governance and record give
-        size0 = (elig_age + wait_age + founders).sum(axis=1)
-        pop_total = self.pop_total[rows]
-        reach = np.maximum(membership.reach(g1, reliable, p), 1e-9)
-        saturation = np.where(pop_total > 0, np.maximum(1 - size0 / np.maximum(pop_total, 1) / reach, 0.0), 0.0)
-        floor = p["membership.trust_floor"]
-        rate = (p["membership.join_rate"] * (floor + (1 - floor) * g1)
-                * np.where(local, 1 + p["membership.local_support_boost"], 1.0)
-                * (1 + p["effects.outreach_join_boost"] * strength))
+        # dropout by trust and tenure, averaged over the members' tenure; joining saturating towards reach
+        q, rate_sat = self._rates(rows, elig_age=elig_age, wait_age=wait_age, founders=founders, existing=existing,
+                                  g1=g1, local=local, strength=strength, reliable=reliable)
         stay_month = np.exp(-self.death / 12)[None, :] * ((1 - q) ** (1 / 12))[:, None]  # (rows, age)
         age_f = np.asarray(p["membership.join_age_factor"], float)
-        h = 1 - np.exp(-(rate * saturation)[:, None] * age_f[None, :] / 12)
+        h = 1 - np.exp(-rate_sat[:, None] * age_f[None, :] / 12)
         wait_months = int(p["finance.waiting_months"])
         # members waiting today graduate in months 0..wait-1; founders join in month 0
         new_claim_years = wait_age * (12 - (wait_months - 1) / 2) / 12 + founders * max(12 - wait_months, 0) / 12

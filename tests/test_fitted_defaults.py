@@ -35,3 +35,15 @@ def test_the_set_up_budget_goes_into_the_history_file(tmp_path):
     # the 2014 schedule entry (the regular budget) is untouched
     assert HISTORY_FILE.read_text(encoding="utf-8").count("228_000_000") == file.read_text(encoding="utf-8").count(
         "228_000_000")
+
+
+@pytest.mark.parametrize("content, fragment", [(None, "no calibration.json here"),
+                                               ('{"x": 1}', "not a finished calibration"),
+                                               ("{broken", "not a finished calibration")])
+def test_a_bad_calibration_folder_is_one_line(tmp_path, capsys, content, fragment):
+    from sim.cli import main
+    if content is not None:
+        (tmp_path / "calibration.json").write_text(content, encoding="utf-8")
+    assert main(["calibrate", "--write-defaults", "--from", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and fragment in err and "\n" not in err and "Traceback" not in err

@@ -26,7 +26,8 @@ def main(args: Any) -> int:
     from sim.studies.calibration import CalibrationConfig, calibrate
     if getattr(args, "from_folder", None):
         if not args.write_defaults:
-            raise SystemExit("welfare-sim calibrate: --from needs --write-defaults")
+            from sim.errors import SimError
+            raise SimError("--from needs --write-defaults (it writes a finished fit into the defaults)")
         from sim.studies.fitted_defaults import write_from_results
         for line in write_from_results(args.from_folder):
             print(f"wrote {line}")

@@ -73,5 +73,12 @@ def write_fitted_values(fitted: Mapping[str, float]) -> list[str]:
 
 def write_from_results(folder: str | Path) -> list[str]:
     """The fitted values of a finished calibration folder, written back."""
-    summary = json.loads((Path(folder) / "calibration.json").read_text(encoding="utf-8"))
-    return write_fitted_values(summary["fitted"])
+    file = Path(folder) / "calibration.json"
+    try:
+        fitted = json.loads(file.read_text(encoding="utf-8"))["fitted"]
+    except FileNotFoundError:
+        raise SimError("no calibration.json here: give the folder a finished `welfare-sim calibrate` wrote",
+                       path=str(folder)) from None
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise SimError(f"not a finished calibration ({type(err).__name__}: {err})", path=str(file)) from None
+    return write_fitted_values(fitted)

@@ -58,13 +58,6 @@ def protected_now(sim: Simulation) -> float:
     return float(s.eligible_members() @ weight)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The one-year outlook over-predicts development's full effect by 15% on the model-4 fit (20,407 against "
-    "17,706 +- 266 simulated; +9% on model 3): its outreach channel is 1.67x the engine's "
-    "(results/checks/lp_vs_simulation.md, per channel). Likely cause, read in the code (not yet confirmed by a fix): YearOutlook._year lets the year's joiners "
-    "(and founders) stay at the existing members' tenure-averaged dropout, not the first tenure band's, and "
-    "the re-fit made first-year dropout 0.497. The fix changes targeting, so it waits for the next "
-    "regeneration of every result (model 5)."))
 def test_outlook_predicts_the_simulated_response_to_full_effect(monkeypatch):
     """E = 1 against E = 0 everywhere, paired: the outlook's gain within 10% of the engine's."""
     scn = small_region()

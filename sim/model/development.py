@@ -367,7 +367,7 @@ class YearOutlook:
         rate = (p["membership.join_rate"] * (floor + (1 - floor) * g1)
                 * np.where(local, 1 + p["membership.local_support_boost"], 1.0)
                 * (1 + p["effects.outreach_join_boost"] * strength))
-        return q, rate * saturation
+        return q, q_t[:, 0], rate * saturation
 
     def _year(self, rows, *, elig_age, wait_age, founders, nonmem, existing, g1, gen, reserves0,
               local, strength, reliable, paid):
@@ -378,13 +378,13 @@ class YearOutlook:
         Compiled (`sim.model.outlook_kernel.project_year`); `_year_reference` below is the same
         arithmetic in numpy, the statement the compiled loop is tested against."""
         p = self.p
-        q, rate_sat = self._rates(rows, elig_age=elig_age, wait_age=wait_age, founders=founders, existing=existing,
+        q, q_new, rate_sat = self._rates(rows, elig_age=elig_age, wait_age=wait_age, founders=founders, existing=existing,
                                   g1=g1, local=local, strength=strength, reliable=reliable)
         f = lambda x: np.ascontiguousarray(np.broadcast_to(np.asarray(x, float), (rows.size,)))  # noqa: E731
         newborn = np.asarray(p["demography.birth_rate_per_1000"], float) / 12000 * p["membership.newborn_enrolment"]
         out = project_year(
             np.asarray(rows, np.int64), np.ascontiguousarray(elig_age, float), np.ascontiguousarray(wait_age, float),
-            np.ascontiguousarray(founders, float), np.ascontiguousarray(nonmem, float), f(q), f(rate_sat),
+            np.ascontiguousarray(founders, float), np.ascontiguousarray(nonmem, float), f(q), f(q_new), f(rate_sat),
             np.asarray(self.death, float), np.asarray(p["membership.join_age_factor"], float),
             int(p["finance.waiting_months"]), newborn, f(paid), float(p["contribution.other_income_ratio"]),
             float(p["contribution.entrance_fee_thb"]), f(reserves0), float(p["finance.interest_rate_real"]),
@@ -404,6 +404,8 @@ class YearOutlook:
         q, rate_sat = self._rates(rows, elig_age=elig_age, wait_age=wait_age, founders=founders, existing=existing,
                                   g1=g1, local=local, strength=strength, reliable=reliable)
         stay_month = np.exp(-self.death / 12)[None, :] * ((1 - q) ** (1 / 12))[:, None]  # (rows, age)
+        # the year's joiners, founders and members still waiting leave at the first tenure band's rate
+        stay_new = np.exp(-self.death / 12)[None, :] * ((1 - q_t[:, 0]) ** (1 / 12))[:, None]
         age_f = np.asarray(p["membership.join_age_factor"], float)
         h = 1 - np.exp(-rate_sat[:, None] * age_f[None, :] / 12)
         wait_months = int(p["finance.waiting_months"])
@@ -419,14 +421,14 @@ class YearOutlook:
             j = left * h
             j[:, 0] += np.minimum(newborns, np.maximum(left[:, 0] - j[:, 0], 0.0))
             left = left - j
-            alive = j * stay_month ** (11 - m)
+            alive = j * stay_new ** (11 - m)
             if m + wait_months <= 11:
                 joined_elig += alive
                 new_claim_years += j * (12 - m - wait_months) / 12
             else:
                 joined_wait += alive
         stay_year = stay_month**12
-        elig_end = (elig_age + wait_age) * stay_year + founders * stay_month**11 + joined_elig
+        elig_end = elig_age * stay_year + wait_age * stay_new**12 + founders * stay_new**11 + joined_elig
         members_end = elig_end + joined_wait
         joins = (nonmem - left).sum(axis=1)
         member_years = 0.5 * ((elig_age + wait_age + founders).sum(axis=1) + members_end.sum(axis=1))

@@ -23,7 +23,7 @@ SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 @njit(cache=True)
-def project_year(rows, elig_age, wait_age, founders, nonmem, q, rate_sat, death, age_f, wait_months,
+def project_year(rows, elig_age, wait_age, founders, nonmem, q, q_new, rate_sat, death, age_f, wait_months,
                  newborn_per_member, paid, other_income_ratio, entrance_fee, reserves0, interest,
                  existing, claims_path, var_path, claims_end, central, gen, claims_new, var_new,
                  admin, protected_ratio):
@@ -42,9 +42,11 @@ def project_year(rows, elig_age, wait_age, founders, nonmem, q, rate_sat, death,
     joined_wait = np.empty(n_age)
     stay_year = np.empty(n_age)
     power = np.empty((13, n_age))  # power[e, a] = stay[a] ** e, by repeated products
+    power_new = np.empty((13, n_age))  # the same for joiners, founders and waiting members (first band)
     for k in range(n):
         r = rows[k]
         keep = (1.0 - q[k]) ** (1.0 / 12.0)
+        keep_new = (1.0 - q_new[k]) ** (1.0 / 12.0)
         newborns = 0.0
         for a in range(n_age):
             stay[a] = math.exp(-death[a] / 12.0) * keep
@@ -56,15 +58,18 @@ def project_year(rows, elig_age, wait_age, founders, nonmem, q, rate_sat, death,
             joined_wait[a] = 0.0
             newborns += elig_age[k, a] * newborn_per_member[a]
             power[0, a] = 1.0
+            power_new[0, a] = 1.0
+            stay_new = math.exp(-death[a] / 12.0) * keep_new
             for e in range(1, 13):
                 power[e, a] = power[e - 1, a] * stay[a]
+                power_new[e, a] = power_new[e - 1, a] * stay_new
         for m in range(12):
             for a in range(n_age):
                 j[a] = left[a] * h[a]
             j[0] += min(newborns, max(left[0] - j[0], 0.0))
             for a in range(n_age):
                 left[a] -= j[a]
-                alive = j[a] * power[11 - m, a]
+                alive = j[a] * power_new[11 - m, a]
                 if m + wait_months <= 11:
                     joined_elig[a] += alive
                     new_claim_years[a] += j[a] * (12 - m - wait_months) / 12.0
@@ -79,8 +84,8 @@ def project_year(rows, elig_age, wait_age, founders, nonmem, q, rate_sat, death,
         next_new = 0.0
         for a in range(n_age):
             stay_year[a] = power[12, a]
-            elig_end = ((elig_age[k, a] + wait_age[k, a]) * stay_year[a] + founders[k, a] * power[11, a]
-                        + joined_elig[a])
+            elig_end = (elig_age[k, a] * stay_year[a] + wait_age[k, a] * power_new[12, a]
+                        + founders[k, a] * power_new[11, a] + joined_elig[a])
             members_end = elig_end + joined_wait[a]
             size0 += elig_age[k, a] + wait_age[k, a] + founders[k, a]
             elig_end_total += elig_end

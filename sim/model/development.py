@@ -350,7 +350,8 @@ class YearOutlook:
         return np.clip(gen - restrain * excess, p["benefits.generosity_floor"], p["benefits.generosity_cap"])
 
     def _rates(self, rows, *, elig_age, wait_age, founders, existing, g1, local, strength, reliable):
-        """(yearly dropout averaged over the members' tenure, join hazard x saturation) per fund."""
+        """(yearly dropout averaged over the members' tenure, the first tenure band's dropout for the year's
+        newcomers, join hazard x saturation) per fund."""
         p = self.p
         q_t = membership.dropout_yearly(g1, reliable, np.ones(rows.size, bool), np.ones(rows.size, bool), p)
         if existing:
@@ -401,11 +402,11 @@ class YearOutlook:
         """`_year` in numpy: the readable statement of the projection (tests compare the two)."""
         p = self.p
         # dropout by trust and tenure, averaged over the members' tenure; joining saturating towards reach
-        q, rate_sat = self._rates(rows, elig_age=elig_age, wait_age=wait_age, founders=founders, existing=existing,
-                                  g1=g1, local=local, strength=strength, reliable=reliable)
+        q, q_new, rate_sat = self._rates(rows, elig_age=elig_age, wait_age=wait_age, founders=founders,
+                                         existing=existing, g1=g1, local=local, strength=strength, reliable=reliable)
         stay_month = np.exp(-self.death / 12)[None, :] * ((1 - q) ** (1 / 12))[:, None]  # (rows, age)
         # the year's joiners, founders and members still waiting leave at the first tenure band's rate
-        stay_new = np.exp(-self.death / 12)[None, :] * ((1 - q_t[:, 0]) ** (1 / 12))[:, None]
+        stay_new = np.exp(-self.death / 12)[None, :] * ((1 - q_new) ** (1 / 12))[:, None]
         age_f = np.asarray(p["membership.join_age_factor"], float)
         h = 1 - np.exp(-rate_sat[:, None] * age_f[None, :] / 12)
         wait_months = int(p["finance.waiting_months"])

@@ -728,13 +728,14 @@ def calibrate(cfg: CalibrationConfig, out: str | Path, progress: bool = True) ->
         t2 = time.perf_counter()
         national = cfg.check_national
         reps = list(range(cfg.check_replicates))
-        jobs = [(fitted, cfg, r, national, None) for r in reps] + [(start, cfg, 0, national, None)]
+        # the starting values on the same replicates, so the two losses compare like with like
+        jobs = [(fitted, cfg, r, national, None) for r in reps] + [(start, cfg, r, national, None) for r in reps]
         check = runner.map(jobs)
         timings["check_seconds"] = time.perf_counter() - t2
         say("check runs done")
     finally:
         runner.close()
-    fitted_trajs, start_trajs = check[:-1], check[-1:]
+    fitted_trajs, start_trajs = check[:len(reps)], check[len(reps):]
     residuals = residual_table(fitted_trajs, targets)
     search_residuals = residual_table(search_trajs, targets)
     start_residuals = residual_table(start_trajs, targets)

@@ -38,3 +38,21 @@ def test_compiled_projection_equals_the_numpy_statement(outlook, monkeypatch, st
         np.testing.assert_allclose(compiled[part], reference[part], rtol=1e-9, atol=1e-9, err_msg=part)
     for key in ("ratio", "sd", "reserves_end", "next_year", "claims", "income", "eligible_end"):
         np.testing.assert_allclose(compiled_detail[key], reference_detail[key], rtol=1e-9, atol=1e-6, err_msg=key)
+
+
+def test_many_strengths_at_once_equal_one_at_a_time(outlook):
+    """`parts_many` projects K strengths in one pass over K x n rows (the LP's response grid):
+    each strength's parts are exactly those of `parts` at that strength alone, scalar grids and
+    per-place strengths alike, so the stacking cannot mix rows of different strengths."""
+    rng = np.random.default_rng(5)
+    per_place = rng.uniform(0.0, 1.0, (3, outlook.n))
+    for strengths in (np.array([0.0, 0.25, 1.0]), per_place):
+        many = outlook.parts_many(strengths)
+        for k, s in enumerate(strengths):
+            one = outlook.parts(np.broadcast_to(s, (outlook.n,)).copy() + 0.0)
+            for part in ("active", "revived", "founded", "pot"):
+                np.testing.assert_array_equal(many[part][k], one[part], err_msg=f"{part} at strength {k}")
+    table = outlook.protected_many(per_place)
+    assert table.shape == (outlook.n, 3)
+    np.testing.assert_array_equal(table[:, 1], outlook.protected(per_place[1]))
+    assert not np.array_equal(table[:, 0], table[:, 2])  # different strengths, different outlooks

@@ -462,58 +462,86 @@ class YearOutlook:
     def parts(self, strength) -> dict[str, np.ndarray]:
         """Expected protected at year end per sub-district, by how: funds active today, dormant
         funds revived, places where a fund is founded, and the pot externality (see `protected`)."""
-        p, s = self.p, self.state
         strength = np.broadcast_to(np.asarray(strength, float), (self.n,))
         if self.pot_value is not None and np.array_equal(strength, self._reference) and not self.record:
             return dict(self._reference_parts)
-        strength = strength * self.access  # the programme group governs development eligibility
+        return {name: part[0] for name, part in self.parts_many(strength[None, :]).items()}
+
+    def parts_many(self, strengths) -> dict[str, np.ndarray]:
+        """`parts` at K strengths at once ((K, n) or K scalars): each part is (K, n).
+
+        One projection over K x n rows instead of K projections (the LP's response grid reads
+        65 strengths a curve); each row's arithmetic is the one `parts` does for it alone."""
+        p, s = self.p, self.state
+        strengths = np.asarray(strengths, float)
+        if strengths.ndim == 1:
+            strengths = np.repeat(strengths[:, None], self.n, axis=1)
+        k = strengths.shape[0]
+        strength = strengths * self.access  # the programme group governs development eligibility
         admin = p["finance.admin_cost_share"]
         g1 = self._governance(strength)
         gen = self._generosity(g1, strength)
         local = s.local_support
         local_thb = np.where(local, self.members * p["local_gov.thb_per_member"], 0.0)
         matching = np.where(s.active & self._matched(g1), self.request * self.pot_scale, 0.0)
-        out = {name: np.zeros(self.n) for name in ("active", "revived", "founded", "pot")}
+        out = {name: np.zeros((k, self.n)) for name in ("active", "revived", "founded", "pot")}
 
         paid = self.contribution * next_compliance(s.compliance, g1, p)  # compliance moves with governance
 
+        def stacked(rows):  # (K x rows) flat positions into the (K, n) arrays, and the rows repeated
+            return (np.arange(k)[:, None] * self.n + rows[None, :]).ravel(), np.tile(rows, k)
+
         def existing(rows, generosity, reserves0, reliable):
-            return self._year(rows, elig_age=self.elig_age[rows], wait_age=self.wait_age[rows],
-                              founders=np.zeros((rows.size, N_AGE)), nonmem=self.nonmem[rows],
-                              existing=True, g1=g1[rows], gen=generosity,
-                              reserves0=reserves0, local=local[rows], strength=strength[rows],
-                              reliable=reliable, paid=paid[rows])
+            at, rr = stacked(rows)
+            return self._year(rr, elig_age=self.elig_age[rr], wait_age=self.wait_age[rr],
+                              founders=np.zeros((rr.size, N_AGE)), nonmem=self.nonmem[rr],
+                              existing=True, g1=g1.ravel()[at], gen=generosity,
+                              reserves0=reserves0, local=local[rr], strength=strength.ravel()[at],
+                              reliable=reliable, paid=paid.ravel()[at])
 
         rows = self.active_rows
-        kept, per_baht = existing(rows, gen[rows], self.reserves[rows] + (matching + local_thb)[rows] * (1 - admin),
-                                  s.reliable_years[rows])
-        out["active"][rows] = kept
+        at, rr = stacked(rows)
+        kept, per_baht = existing(rows, gen.ravel()[at],
+                                  self.reserves[rr] + (matching + local_thb).ravel()[at] * (1 - admin),
+                                  s.reliable_years[rr])
+        out["active"][:, rows] = kept.reshape(k, rows.size)
         rows = self.dormant_rows
         if rows.size:
+            at, rr = stacked(rows)
             cut = p["status.revival_generosity_reset"] * np.maximum(gen - self.sust, 0.0)  # as yearly.begin_year
-            revived_gen = np.maximum(gen - cut, p["benefits.generosity_floor"])[rows]
-            revived, _ = existing(rows, revived_gen, self.reserves[rows] + local_thb[rows] * (1 - admin),
-                                  np.zeros(rows.size))
-            revive = 1 - (1 - p["status.revival_hazard"]) * (1 - p["effects.revival_hazard"] * strength[rows])
-            out["revived"][rows] = revive * revived
+            revived_gen = np.maximum(gen - cut, p["benefits.generosity_floor"]).ravel()[at]
+            revived, _ = existing(rows, revived_gen, self.reserves[rr] + local_thb[rr] * (1 - admin),
+                                  np.zeros(rr.size))
+            revive = 1 - (1 - p["status.revival_hazard"]) * (1 - p["effects.revival_hazard"] * strength[:, rows])
+            out["revived"][:, rows] = revive * revived.reshape(k, rows.size)
         rows = self.new_rows
-        found = np.zeros(self.n)
+        found = np.zeros((k, self.n))
         if rows.size:
+            at, rr = stacked(rows)
             started, _ = self._year(
-                rows, elig_age=np.zeros((rows.size, N_AGE)), wait_age=np.zeros((rows.size, N_AGE)),
-                founders=self.founders[rows], nonmem=self.nonmem_new[rows],
-                existing=False, g1=np.full(rows.size, self.new_governance), gen=np.ones(rows.size),
-                reserves0=np.full(rows.size, p["matching.startup_grant_thb"] * self.pot_scale * (1 - admin)),
-                local=local[rows], strength=strength[rows], reliable=np.zeros(rows.size),
-                paid=np.full(rows.size, self.new_paid))
-            found[rows] = 1 - (1 - p["founding.baseline_hazard"]) * (1 - p["effects.founding_hazard"] * strength[rows])
-            out["founded"][rows] = found[rows] * started
-        if self.pot_value is None:  # people protected per baht of matching where the pot goes
-            weight = matching[self.active_rows]
-            self.pot_value = float((weight * per_baht).sum() / weight.sum()) * (1 - admin) if weight.sum() > 0 else 0.0
+                rr, elig_age=np.zeros((rr.size, N_AGE)), wait_age=np.zeros((rr.size, N_AGE)),
+                founders=self.founders[rr], nonmem=self.nonmem_new[rr],
+                existing=False, g1=np.full(rr.size, self.new_governance), gen=np.ones(rr.size),
+                reserves0=np.full(rr.size, p["matching.startup_grant_thb"] * self.pot_scale * (1 - admin)),
+                local=local[rr], strength=strength.ravel()[at], reliable=np.zeros(rr.size),
+                paid=np.full(rr.size, self.new_paid))
+            found[:, rows] = 1 - (1 - p["founding.baseline_hazard"]) * (1 - p["effects.founding_hazard"]
+                                                                         * strength[:, rows])
+            out["founded"][:, rows] = found[:, rows] * started.reshape(k, rows.size)
+        if self.pot_value is None:  # people protected per baht of matching where the pot goes (first strength)
+            weight = matching[0, self.active_rows]
+            first = per_baht[:self.active_rows.size]
+            self.pot_value = float((weight * first).sum() / weight.sum()) * (1 - admin) if weight.sum() > 0 else 0.0
         if self.pot_scale < 1:
             out["pot"] = -self.pot_value * (matching + found * p["matching.startup_grant_thb"] * self.pot_scale)
         return out
+
+    def protected_many(self, strengths, *, pot_externality: bool = True) -> np.ndarray:
+        """`protected` at K strengths at once: (n, K)."""
+        parts = self.parts_many(strengths)
+        if not pot_externality:
+            parts.pop("pot")
+        return sum(parts.values()).T
 
     def protected(self, strength, *, pot_externality: bool = True) -> np.ndarray:
         """Expected people protected at year end per sub-district at `strength`.
@@ -547,7 +575,8 @@ def real_value(state: FundState, params: ParameterSet, tables: BenefitTables, jo
     projection derives the join rate itself from the governance the year will bring.
     """
     outlook = YearOutlook(state, params, tables)
-    full, none = outlook.parts(1.0), outlook.parts(0.0)
+    both = outlook.parts_many([1.0, 0.0])
+    full, none = {k: v[0] for k, v in both.items()}, {k: v[1] for k, v in both.items()}
     gain = ((full["active"] - none["active"]) + params["need.dormant_weight"] * (full["revived"] - none["revived"])
             + params["need.unfounded_weight"] * (full["founded"] - none["founded"]))
     return np.maximum(gain, 0.0)

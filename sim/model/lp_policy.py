@@ -121,7 +121,7 @@ def response(ctx, reference: np.ndarray | None = None, points: int = STRENGTH_GR
         return cached[3], cached[4]
     grid = np.linspace(0.0, 1.0, points + 1)
     outlook = horizon_outlook(ctx.state, ctx.params, ctx.tables, reference)
-    table = np.stack([outlook.protected(e) for e in grid], axis=1)
+    table = outlook.protected_many(grid)
     ctx._response = (ctx.params, ctx.state, reference, grid, table)
     return grid, table
 
@@ -317,7 +317,7 @@ def expected_protected(ctx, money: np.ndarray, draws: int | None = None) -> floa
         seen = needs_seen(ctx.value, noise, params, ctx.units.cover["province"])
         strengths.append(1 - np.exp(-sum(effort_by_level(ctx, money, seen, eff).values()) / scale))
     outlook = horizon_outlook(ctx.state, params, ctx.tables, np.mean(strengths, axis=0))
-    return float(np.mean([outlook.protected(e, pot_externality=False).sum() for e in strengths]))
+    return float(np.mean(outlook.protected_many(np.stack(strengths), pot_externality=False).sum(axis=0)))
 
 
 def rule_starts(ctx) -> list[np.ndarray]:

@@ -43,13 +43,16 @@ def project_year(rows, elig_age, wait_age, founders, nonmem, q, q_new, rate_sat,
     stay_year = np.empty(n_age)
     power = np.empty((13, n_age))  # power[e, a] = stay[a] ** e, by repeated products
     power_new = np.empty((13, n_age))  # the same for joiners, founders and waiting members (first band)
+    survive = np.empty(n_age)  # a month's survival of death by age band, the same for every fund
+    for a in range(n_age):
+        survive[a] = math.exp(-death[a] / 12.0)
     for k in range(n):
         r = rows[k]
         keep = (1.0 - q[k]) ** (1.0 / 12.0)
         keep_new = (1.0 - q_new[k]) ** (1.0 / 12.0)
         newborns = 0.0
         for a in range(n_age):
-            stay[a] = math.exp(-death[a] / 12.0) * keep
+            stay[a] = survive[a] * keep
             h[a] = 1.0 - math.exp(-rate_sat[k] * age_f[a] / 12.0)
             new_claim_years[a] = (wait_age[k, a] * (12.0 - (wait_months - 1) / 2.0) / 12.0
                                   + founders[k, a] * max(12 - wait_months, 0) / 12.0)
@@ -59,7 +62,7 @@ def project_year(rows, elig_age, wait_age, founders, nonmem, q, q_new, rate_sat,
             newborns += elig_age[k, a] * newborn_per_member[a]
             power[0, a] = 1.0
             power_new[0, a] = 1.0
-            stay_new = math.exp(-death[a] / 12.0) * keep_new
+            stay_new = survive[a] * keep_new
             for e in range(1, 13):
                 power[e, a] = power[e - 1, a] * stay[a]
                 power_new[e, a] = power_new[e - 1, a] * stay_new

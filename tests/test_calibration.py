@@ -182,7 +182,8 @@ def test_committed_residual_table_says_what_its_numbers_say():
     assert summary["loss_check"] == pytest.approx(res["loss_term"].sum())
     assert summary["inside_in_loss"] == int(res.loc[res["in_loss"], "inside"].sum())
     assert summary["inside_all"] == int(res["inside"].sum())
-    assert summary["loss_check"] < summary["loss_start_check"]  # the fit improved on where it started
+    # the fit is no worse than where it started (equal when the defaults already held the fit)
+    assert summary["loss_check"] <= summary["loss_start_check"]
     assert summary["config"]["check_national"] and summary["config"]["check_replicates"] >= 2
 
 

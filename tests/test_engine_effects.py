@@ -70,6 +70,7 @@ def base_scenario():
         "name": "effects",
         "run": {"region": REGION, "years": YEARS, "replicates": REPLICATES, "seed": 11},
         "budget": {"development_thb_per_year": regional_budget(REGION), "scope": "run"},
+        "start": {"from_history": False},  # the synthetic start's dormant funds give revival something to act on
     })
 
 
@@ -100,21 +101,24 @@ def test_more_budget_protects_more_people_per_channel(record_property):
         lever = levers[f"{channel.split('.')[1]}: {LEVERS[channel]}"]
         assert lever["mean"] > 0 and lever["positive_pairs"] >= 1, (
             f"{channel} alone: +50% budget does not move {LEVERS[channel]}:\n{lever_text}")
-        # never significantly fewer: restraining generosity trades benefits paid (the weight
-        # min(generosity, 1) of a member of a fund paying under the standard package) for
-        # reserves, so alone its effect on people protected is small and may be either sign
-        # (issue 13 model: -36, 95% CI -123 to +52, reserves up)
-        assert rows[f"only {channel.split('.')[1]}"]["high"] >= 0, f"{channel} alone protects fewer:\n{text}"
+        # never significantly fewer, except restraining generosity: it trades benefits paid (the
+        # weight min(generosity, 1) of a member of a fund paying under the standard package) for
+        # reserves, so alone its effect on people protected may be either sign (issue 13 model:
+        # -36, 95% CI -123 to +52; model 5's fit, generosity drift 0.040 instead of 0.008: -108,
+        # -150 to -67, reserves up) — its lever, reserves, is asserted above
+        if channel != "effects.generosity_restrain":
+            assert rows[f"only {channel.split('.')[1]}"]["high"] >= 0, f"{channel} alone protects fewer:\n{text}"
     # switching every channel off leaves nothing for the budget to do: the difference is exactly zero
     none = paired_effect(paired_runs(base.with_overrides({c: 0.0 for c in CHANNELS}), replicates=3))
     assert none["mean"] == 0 and none["low"] == 0 and none["high"] == 0
 
 
 def test_spread_of_fund_situations_with_defaults():
-    """Defaults on a few provinces: strong, normal, weak and dormant funds at the start and over
-    time, and funds that run out of money in some month."""
+    """The synthetic start's defaults on a few provinces: strong, normal, weak and dormant funds at
+    the start and over time, and funds that run out of money in some month."""
     region = ["49", "37", "35", "33", "41"]
-    scn = scenario_from_dict({"name": "spread", "run": {"region": region, "years": 6, "replicates": 4, "seed": 1}})
+    scn = scenario_from_dict({"name": "spread", "run": {"region": region, "years": 6, "replicates": 4, "seed": 1},
+                           "start": {"from_history": False}})
     geo = geography_for(scn)
     tables = benefit_tables(scn.params)
     for r in range(2):

@@ -47,7 +47,7 @@ def test_a_seeded_run_is_bit_identical_with_the_rounding_before(monkeypatch):
     # weight 8) give rows of integer weights such as (1, 2, 2, 9) whose remainders tie exactly;
     # there the world's rounding breaks the tie by position and the 0.1 copy by float noise.
     scn = scenario_from_dict({"name": "rounding", "run": {"region": ["49", "37"], "years": 3, "seed": 20230329},
-                              "start": {"tenure_decay_per_year": 0.12, "founder_weight": 2.0}})
+                              "start": {"tenure_decay_per_year": 0.12, "founder_weight": 2.0, "from_history": False}})
     now = [tables(simulate(scn, r)) for r in range(2)]
 
     calls = []

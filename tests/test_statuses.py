@@ -1,13 +1,16 @@
 """Statuses that mean what they say (MODEL.md 5.6; issue 12, item 5).
 
 - "Members falling" is a decline beyond `status.falling_threshold`, not the loss of one member.
-- The starting state carries its recent history (last year's members, years of falling members,
-  years of low reserves), drawn from each fund's own dynamics, so the status rule classifies
-  the start like every later year: no jump in the number of weak funds in the first years.
-- Starting shares against MODEL.md ("about a fifth of funds start weak and some dormant"):
-  targets dormant 5% (`start.share_dormant`), weak about 20%, strong some (5-30%), normal the
-  rest. The weak target is not met while every fund has one fixed coverage ceiling (xfail
-  below, with the reason); with reach that grows with trust (issue 13) it must hold.
+- The default 2023 start is the calibrated history's (sim/model/history_start.py): its statuses
+  and their history (last year's members, years of falling members, of low reserves) are the
+  engine's own, classified by the history's last year. From it the weak count in the first years
+  moves with the policy (below, per scenario, with the figures).
+- The synthetic start (`start.from_history` off, and any other start year) carries a recent
+  history drawn from each fund's expected dynamics, and its shares are checked against MODEL.md
+  ("about a fifth of funds start weak and some dormant": dormant 5% (`start.share_dormant`),
+  weak about 20%, strong some (5-30%), normal the rest). The history's own 2023 start holds
+  about 11% weak, 41% strong and 0.5% dormant funds in Isan (sim/data/start_2023.manifest.json):
+  the record has no status shares, MODEL.md's are assumed.
 
 Every shipped scenario that starts in 2023 runs two years on all of Isan (one replicate): about
 25 s in all, most of it the closed-loop LP of `lp_optimal`.
@@ -57,19 +60,27 @@ def test_shipped_scenarios_starting_in_2023_are_found():
     assert {"baseline", "zone_all_2023", "province_2021", "zone_pilot_2022", "lp_optimal"} <= set(STARTING_2023)
 
 
-@pytest.mark.xfail(not FIXED_CEILING, strict=True, reason=(
-    "Model 4 (issue 13's mechanisms, re-fitted): about a fifth of funds start weak (19%), but the weak count "
-    "moves 391 -> 293 -> 595 in Isan's baseline (start, 2023, 2024; model 3: 386 -> 252 -> 313). In the "
-    "first year it falls: 361 of the 391 are "
-    "weak by low reserves, and under the calibrated finances (members pay their schedule x "
-    "compliance, matching; no room for generosity drift in the record) every fund runs a surplus, so "
-    "a fund drawn short of reserves rebuilds them within a year (median ratio 0.5 -> 0.96 -> 1.43). "
-    "Then it jumps: funds held at the closed form's equilibrium shrink (next test), so two years of falling "
-    "members make 537 funds weak in 2024. Tried on model 3: tying low reserves to weak governance (correlation 0.6) gives 424 -> 320 (-24.5%) in "
-    "baseline but -27% to -32% in the zone scenarios and 36% strong funds. Weakness that persists needs "
-    "a persistent cause in the start (reserves drawn from each fund's own accumulated flows) or a "
-    "start taken from the calibrated history run; issue 12 item 5 stays open."))
-@pytest.mark.parametrize("name", STARTING_2023)
+# From the calibrated history's start (the default, sim.model.history_start) the start is classified
+# by the history's own last year, so no start artefact remains; what the first years show is the
+# policy. Moving the money to zones that have never been funded (capacity 0.1) lowers the year's
+# effort and governance, and weak funds rise; going back from the 2022 pilot to the province
+# practice lowers them. Measured on model 6 (Isan, replicate 0; weak funds at the start, 2023, 2024):
+FIRST_YEARS_POLICY = {
+    "baseline": "256 -> 380 -> 434: every baht through zones of capacity 0.1 (+48% in 2023)",
+    "zone_all_2023": "256 -> 345 -> 356: 60% through zones of capacity 0.1 (+35% in 2023)",
+    "province_2021": "256 -> 209 -> 147: back from the 2022 pilot to the province practice (-18%, -30%)",
+    "zones_capped": "256 -> 345 -> 356: every zone funded, capped (+35% in 2023)",
+    "zones_see_no_better": "256 -> 326 -> 341: every zone funded, seeing need no better (+27% in 2023)",
+}
+POLICY_REASON = ("Issue 12 item 5: from the history start the weak count moves with the policy, not the start "
+                 "(the history itself, zone share 0.6 in every zone from 2023, goes 263 -> 410 in Isan); the "
+                 "law 'less than 25% a year in every shipped scenario' cannot hold while switching the "
+                 "money to untrained zones changes that many funds' status in a year. {}")
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=POLICY_REASON.format(FIRST_YEARS_POLICY[n])))
+    if n in FIRST_YEARS_POLICY else n for n in STARTING_2023])
 def test_no_jump_in_weak_funds_in_the_first_years(name):
     """Start (classified by the same rule), first and second year: the number of weak funds
     changes by less than 25% from one to the next (it jumped from ~130 to ~1,050 before)."""
@@ -89,8 +100,10 @@ def test_no_jump_in_weak_funds_in_the_first_years(name):
 
 @pytest.fixture(scope="module")
 def isan_start():
-    """The Isan starting state of zone_all_2023 before and after the start classification."""
-    scenario = load_scenario(SCENARIOS / "zone_all_2023.toml").with_overrides({}, years=1)
+    """The synthetic Isan starting state of zone_all_2023 before and after the start classification
+    (`start.from_history` off: the drawn start these laws are about; the history's start is
+    classified by the history itself, tests/test_history_start.py)."""
+    scenario = load_scenario(SCENARIOS / "zone_all_2023.toml").with_overrides({"start.from_history": False}, years=1)
     sim = Simulation(scenario, 0, outputs=("summary",))
     raw = synthetic_state(sim.geo, sim.params, scenario.start_year, sim.key)
     return sim, raw

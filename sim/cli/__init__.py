@@ -22,7 +22,7 @@ from sim.errors import SimError
 
 # The order in which `welfare-sim --help` lists them: from inputs to studies.
 COMMANDS = ("params", "validate", "run", "compare", "allocate", "sweep", "answer", "plot", "figures",
-            "calibrate", "sensitivity", "decide", "refit-value")
+            "calibrate", "start-state", "sensitivity", "decide", "refit-value")
 
 
 class _Parser(argparse.ArgumentParser):

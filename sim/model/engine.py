@@ -45,6 +45,7 @@ from sim.model.development import (
     spread_effort,
     update_zone_capacity,
 )
+from sim.model.history_start import history_start
 from sim.model.listed import take_listed_statuses
 from sim.model.metrics import (
     HEADLINE,
@@ -229,9 +230,16 @@ class Simulation:
         self.notes: list[str] = list(world.notes)  # what was synthesised or scaled; the CLI prints them
         self.start = int(scenario.start_year)
         self.year = self.start
-        self.state = synthetic_state(self.geo, params, self.start, self.key, registry)
-        self.notes += take_listed_statuses(self.state, params, self.tables, registry)  # the registry's word
-        end_year(self.state, params, self.tables, self.state.contributions_last_year)  # classify the start
+        # the calibrated history's funds of the start year (sim.model.history_start), else synthetic
+        state, note = (None, None) if registry is not None else history_start(self.geo, params, self.start, replicate)
+        if note:
+            self.notes.append(note)
+        if state is not None:
+            self.state = state  # classified by the history's own last year
+        else:
+            self.state = synthetic_state(self.geo, params, self.start, self.key, registry)
+            self.notes += take_listed_statuses(self.state, params, self.tables, registry)  # the registry's word
+            end_year(self.state, params, self.tables, self.state.contributions_last_year)  # classify the start
         self.dev = initial_development_state(self.geo, params, self.start)
         self.consts = MonthlyConstants.build(params, self.tables)
         self.zone_ok = funded_zones(self.geo, params)

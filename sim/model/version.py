@@ -27,6 +27,10 @@ History:
 5. The one-year outlook (targeting's need and the LP's curves) keeps the year's joiners, founders
    and waiting members at the first tenure band's dropout, as the engine does (it kept them at the
    members' tenure-averaged rate: +15% on development's one-year effect, outreach 1.67x).
+6. A run starting in 2023 starts from the calibrated history's funds of 2023
+   (`sim.model.history_start`, `welfare-sim start-state`): about 1,000 members per Isan fund
+   instead of the synthetic start's ~500, with statuses and their history from the engine's
+   own dynamics.
 """
 
-MODEL_VERSION = 5
+MODEL_VERSION = 6

@@ -1,0 +1,108 @@
+"""A 2023 start taken from the calibrated history (sim/model/history_start.py): the shipped
+states are current, hold the funds MODEL.md describes, are the same place by place whatever the
+run's region, follow the replicate, and give way to the synthetic start or a registry where they
+do not apply; `welfare-sim start-state` writes them with a manifest.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import sim.model.history_start as history_start_module
+from sim.cli import main as cli_main
+from sim.inputs.scenario import find_scenario, load_scenario
+from sim.model.engine import Simulation
+from sim.model.history_start import KEPT, START_FILE, START_MANIFEST, load_start_file
+from sim.model.state import WEAK, synthetic_state
+from sim.model.version import MODEL_VERSION
+
+pytestmark = pytest.mark.usefixtures("one_numba_thread")
+
+
+def start_of(region, replicate=0, years=1, **overrides):
+    scenario = load_scenario(find_scenario("zone_all_2023")).with_overrides(overrides, years=years, region=region)
+    return Simulation(scenario, replicate, outputs=("summary",))
+
+
+def test_the_shipped_start_is_current():
+    """Made at the current model version and parameter defaults, by the command named."""
+    from sim.report.manifest import stale_reasons
+
+    manifest = json.loads(START_MANIFEST.read_text(encoding="utf-8"))
+    assert manifest["command"].startswith("welfare-sim start-state"), manifest["command"]
+    assert manifest["model_version"] == MODEL_VERSION
+    reasons = stale_reasons(manifest)
+    assert not reasons, f"{START_FILE.name} is stale ({'; '.join(reasons)}): rerun `{manifest['command']}`"
+    data = load_start_file()
+    assert data["codes"].size == 7436 and data["founded"].shape[0] == len(manifest["replicates"]) >= 2
+
+
+def test_isan_starts_with_the_funds_the_record_and_model_describe():
+    """2,000+ funds in Isan's 2,678 sub-districts [S0]; about 1,000 members per fund (MODEL.md
+    section 5: between 700 in 2013 and 1,150 in 2024) and fund money per member between 2013's
+    1,076 and 2024's 2,860 baht; weak funds a minority, classified by the history's own last year."""
+    sim = start_of("isan")
+    s = sim.state
+    funds = int(s.founded.sum())
+    members = s.total_members().sum()
+    assert 2000 <= funds <= 2678
+    assert 800 <= members / funds <= 1200, members / funds
+    assert 1076 <= s.reserves.sum() / 100 / members <= 2860
+    assert 0.03 < (s.status == WEAK).sum() / funds < 0.3
+    data = load_start_file()
+    rows = np.searchsorted(data["codes"], s.codes)
+    assert np.array_equal(data["codes"][rows], s.codes)
+    for name in ("status", "falling_years", "low_ratio_years", "members_last_year", "reserves"):
+        assert np.array_equal(getattr(s, name), data[name][0][rows]), name  # not re-classified
+    assert not any("synthetic start is used" in n for n in sim.notes)
+
+
+def test_a_place_starts_the_same_whatever_the_region():
+    """Partition invariance of the start: the sub-districts of two provinces start exactly as they
+    do in a run of all Isan (the file is read place by place)."""
+    both, isan = start_of(("40", "44")).state, start_of("isan").state
+    rows = np.searchsorted(isan.codes, both.codes)
+    assert np.array_equal(isan.codes[rows], both.codes)
+    for name in KEPT:
+        assert np.array_equal(getattr(both, name), getattr(isan, name)[rows]), name
+
+
+def test_the_replicate_picks_a_history_replicate():
+    data = load_start_file()
+    n_reps = data["founded"].shape[0]
+    first, second, wrapped = (start_of(("40",), r).state for r in (0, 1, n_reps))
+    assert not np.array_equal(first.members, second.members)
+    assert np.array_equal(first.members, wrapped.members) and np.array_equal(first.reserves, wrapped.reserves)
+
+
+def test_where_it_does_not_apply_the_synthetic_start_is_drawn(monkeypatch, tmp_path):
+    """Switched off, another start year, or no file: the synthetic start (with a note when the
+    file is missing)."""
+    off = start_of(("40",), **{"start.from_history": False})
+    assert np.array_equal(off.state.members, synthetic_state(off.geo, off.params, 2023, off.key).members)
+    on = start_of(("40",))
+    assert not np.array_equal(on.state.members, off.state.members)
+    scenario = load_scenario(find_scenario("zone_all_2023")).with_overrides({}, years=1, region=("40",),
+                                                                              start_year=2024)
+    later = Simulation(scenario, 0, outputs=())
+    assert np.array_equal(later.state.members, synthetic_state(later.geo, later.params, 2024, later.key).members)
+    monkeypatch.setattr(history_start_module, "START_FILE", tmp_path / "missing.npz")
+    missing = start_of(("40",))
+    assert np.array_equal(missing.state.members, off.state.members)
+    assert any("no history start" in n for n in missing.notes)
+
+
+def test_start_state_command_writes_states_and_a_manifest(tmp_path, capsys):
+    out = tmp_path / "start.npz"
+    assert cli_main(["start-state", "--replicates", "2", "--workers", "1", "--region", "37", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "replicate 1, national" in printed and "members" in printed
+    data = load_start_file(out)
+    assert data["founded"].shape[0] == 2 and data["codes"].size == 56  # Amnat Charoen's sub-districts
+    assert data["founded"][0].any()
+    manifest = json.loads(out.with_name("start.manifest.json").read_text(encoding="utf-8"))
+    assert manifest["command"].startswith("welfare-sim start-state") and manifest["model_version"] == MODEL_VERSION
+    assert manifest["replicates"][0]["national"]["funds"] == int(data["founded"][0].sum())

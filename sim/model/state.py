@@ -1,9 +1,11 @@
 """The agents' state: one per sub-district, held as arrays (MODEL.md section 3).
 
-A run starts either from a synthetic region that matches the record (2023: about 75% of
-Isan's sub-districts with a fund, about 1,000 members and 2,700 baht per member, a spread
-of generosity and reserves so that some funds start weak or dormant) or from a user's fund
-registry. Every random choice here is drawn from the run's counter-based streams keyed by
+A run starts from the calibrated history's funds (2023 by default, `sim.model.history_start`),
+from a synthetic region drawn here (about 75% of Isan's sub-districts with a fund, members and
+reserves per member drawn around `start.members_mean` and `start.reserves_per_member_thb`, each
+fund held at the coverage the closed form `membership.equilibrium_coverage` says its place keeps
+— about 500 members per Isan fund, which the engine then grows for years — and a spread of
+generosity and reserves so that some funds start weak or dormant), or from a user's fund registry. Every random choice here is drawn from the run's counter-based streams keyed by
 sub-district code, so two scenarios with the same seed start from the same funds.
 
 The starting state carries its recent history (last year's members, years of falling

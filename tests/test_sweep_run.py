@@ -207,6 +207,36 @@ def test_a_different_sweep_in_the_same_folder_is_refused(tmp_path):
         toy_sweep(replicates=2).run(out, workers=1, model=toy_model.linear)
 
 
+def test_runs_made_by_another_model_are_never_resumed(tmp_path, monkeypatch, capsys):
+    """A finished sweep, then the model changes (its version, a default, or a data file such as
+    the 2023 start): resuming would mix two models, so the folder is refused in one line; a
+    study's own working folder (`restart_stale`) is emptied and run again, with a note."""
+    import json
+
+    import sim.report.manifest as manifest
+
+    out = tmp_path / "out"
+    toy_sweep(replicates=1).run(out, workers=1, model=toy_model.run)
+    first = json.loads((out / "sweep.json").read_text())["made_with"]
+    assert first["model_version"] == manifest.MODEL_VERSION and "start_2023.npz" in first["data_sha256"]
+    toy_sweep(replicates=1).run(out, workers=1, model=toy_model.run)  # same model: resumes, nothing to do
+    monkeypatch.setattr(manifest, "MODEL_VERSION", manifest.MODEL_VERSION + 1)
+    with pytest.raises(SimError, match=r"sweep\.json: this folder holds runs made by another model "
+                                       r"\(model version \d+, now \d+\)"):
+        toy_sweep(replicates=1).run(out, workers=1, model=toy_model.run)
+    monkeypatch.undo()
+    monkeypatch.setattr(manifest, "data_files_hash", lambda: {**first["data_sha256"], "start_2023.npz": "0" * 64})
+    with pytest.raises(SimError, match=r"another model \(other model data \(start_2023\.npz\)\)"):
+        toy_sweep(replicates=1).run(out, workers=1, model=toy_model.run)
+    stamp = (out / "runs").stat().st_mtime_ns
+    again = toy_sweep(replicates=1).run(out, workers=1, model=toy_model.run, restart_stale=True)
+    assert again.finished == again.total_runs == 6
+    assert "its runs were made by another model (other model data (start_2023.npz)); running them again" in (
+        capsys.readouterr().err)
+    assert json.loads((out / "sweep.json").read_text())["made_with"]["data_sha256"]["start_2023.npz"] == "0" * 64
+    assert (out / "runs").stat().st_mtime_ns >= stamp
+
+
 def test_a_folder_with_other_files_is_not_used(tmp_path):
     (tmp_path / "out" / "summary").mkdir(parents=True)
     (tmp_path / "out" / "summary" / "mine.parquet").write_bytes(b"precious")

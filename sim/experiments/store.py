@@ -160,8 +160,28 @@ def _first_difference(old: Any, new: Any, where: str = "") -> str | None:
     return None if old == new else where.rstrip(".")
 
 
+def made_with_difference(out: Path, manifest: dict[str, Any]) -> str | None:
+    """Why the runs in `out` were made by another model than the one about to run (another
+    model version, other parameter defaults or other model data files), or None. A folder
+    written before the model fingerprint was stored (0.2 and earlier) cannot say: None."""
+    existing = read_manifest(out)
+    if existing is None or "made_with" not in existing or "made_with" not in manifest:
+        return None
+    old, new = existing["made_with"], json.loads(json.dumps(manifest["made_with"]))
+    if old.get("model_version") != new.get("model_version"):
+        return f"model version {old.get('model_version')}, now {new.get('model_version')}"
+    if old.get("defaults_sha256") != new.get("defaults_sha256"):
+        return "other parameter defaults"
+    changed = [name for name in sorted(set(old.get("data_sha256", {})) | set(new.get("data_sha256", {})))
+               if old.get("data_sha256", {}).get(name) != new.get("data_sha256", {}).get(name)]
+    if changed:
+        return f"other model data ({', '.join(changed)})"
+    return None
+
+
 def write_or_check_manifest(out: Path, manifest: dict[str, Any]) -> bool:
-    """Write sweep.json for a new sweep; on resume, refuse a different sweep.
+    """Write sweep.json for a new sweep; on resume, refuse a different sweep, and runs made by
+    another model (`made_with_difference`): mixing them would silently mix two models.
 
     Returns True when the folder already held this sweep (a resume).
     """
@@ -176,6 +196,13 @@ def write_or_check_manifest(out: Path, manifest: dict[str, Any]) -> bool:
             )
         write_text_atomic(json.dumps(normal, indent=1) + "\n", out / SWEEP_JSON)
         return False
+    stale = made_with_difference(out, manifest)
+    if stale:
+        raise SimError(
+            f"this folder holds runs made by another model ({stale}); delete it to run the sweep "
+            "again, or use another output folder",
+            path=str(out / SWEEP_JSON),
+        )
     if isinstance(existing.get("model"), str):  # written before the layout by layer (0.1)
         existing = {**existing, "model": new_path(existing["model"])}
     for key in ("definition", "model", "points", "unit"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +45,7 @@ from sim.experiments.sweepfile import KNOWN_OUTPUTS, read_sweep_file
 from sim.experiments.worker import DEFAULT_MODEL, model_ref, resolve_model
 from sim.inputs.scenario import locate_scenario
 from sim.inputs.tomlfile import read_toml
+from sim.report.manifest import made_with
 
 Validator = Callable[[dict[str, Any], str], None]
 
@@ -271,6 +273,7 @@ class Sweep:
             "description": self.description,
             "source": self.source,
             "model": model_ref(model),
+            "made_with": made_with(),
             "points": points.to_dict("records"),
             "unit": None if unit is None else unit.tolist(),
             "created_by": f"welfare-sim {__version__}",
@@ -287,6 +290,7 @@ class Sweep:
         limit: int | None = None,
         model: str | ModelFn = DEFAULT_MODEL,
         progress: bool | None = None,
+        restart_stale: bool = False,
     ) -> Results:
         """Run every run not yet finished in `out`, streaming results there; resumable.
 
@@ -294,7 +298,9 @@ class Sweep:
         Dask address like "tcp://host:8786" or a `distributed.Client`) or `executor` (any
         `concurrent.futures.Executor`) run elsewhere. `limit` runs only the first `limit`
         points (all their replicates). `progress` forces the bar on or off (default: on in
-        a terminal or notebook, off in logs).
+        a terminal or notebook, off in logs). A folder whose runs another model made (another
+        model version, parameter defaults or model data) is refused, or with `restart_stale` (the
+        studies' own working folders) emptied and run again, said on stderr.
         """
         out = Path(out)
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -319,6 +325,13 @@ class Sweep:
         total = n_points * self.replicates
         record = {"sweep": self.name, "scenario": self.scenario, "version": __version__}
         started = time.perf_counter()
+        if restart_stale and out.is_dir():
+            stale = store.made_with_difference(out, self._manifest(model))
+            if stale:
+                shutil.rmtree(out)
+                out.mkdir(parents=True)
+                print(f"note: {out}: its runs were made by another model ({stale}); running them again",
+                      file=sys.stderr)
         with store.sweep_lock(out):
             try:
                 store.write_or_check_manifest(out, self._manifest(model))

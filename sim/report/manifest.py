@@ -29,6 +29,26 @@ def defaults_hash() -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def data_files_hash() -> dict[str, str]:
+    """SHA-256 of each data file the model reads that a command makes (the 2023 start, the value
+    of a fund's state): regenerating one changes what runs give, as a changed default does."""
+    from sim.model.history_start import START_FILE
+    from sim.model.state_value import DATA_FILE
+
+    out = {}
+    for path in (START_FILE, DATA_FILE):
+        path = Path(path)
+        out[path.name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+    return out
+
+
+def made_with() -> dict:
+    """What a run's numbers depend on besides its own settings: the model version, the parameter
+    defaults and the model's data files. A sweep folder stores it and refuses to resume under
+    another (`sim.experiments.store.write_or_check_manifest`)."""
+    return {"model_version": MODEL_VERSION, "defaults_sha256": defaults_hash(), "data_sha256": data_files_hash()}
+
+
 def results_manifest(command: str, **extra) -> dict:
     return {
         "command": command,

@@ -223,8 +223,9 @@ def run_answer(cfg: AnswerConfig, out: str | Path, *, workers: int = 2, progress
     """Run (or resume) both sweeps and write the answer tables and text to `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    curve_res = curve_sweep(cfg).run(out / "sweep_curve", workers=workers, progress=progress)
-    frontier_res = frontier_sweep(cfg).run(out / "sweep_break_even", workers=workers, progress=progress)
+    curve_res = curve_sweep(cfg).run(out / "sweep_curve", workers=workers, progress=progress, restart_stale=True)
+    frontier_res = frontier_sweep(cfg).run(out / "sweep_break_even", workers=workers, progress=progress,
+                                           restart_stale=True)
     by = ["zones.target_size", "targeting.noise.zone"]
     curve = paired_vs(_final(curve_res), by)
     optimum = classify_optimum(curve, by)

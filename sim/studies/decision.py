@@ -586,7 +586,8 @@ class Decision:
         started = time.perf_counter()
         sweep = _study_sweep(self.config, self.design())
         _ignore_runs(out)
-        results = sweep.run(out / "runs", workers=workers, scheduler=scheduler, model=MODEL, progress=progress)
+        results = sweep.run(out / "runs", workers=workers, scheduler=scheduler, model=MODEL, progress=progress,
+                            restart_stale=True)
         self.elapsed_seconds = time.perf_counter() - started
         self.load(out)
         self.ran = results.ran

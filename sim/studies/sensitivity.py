@@ -302,7 +302,7 @@ def run_study(cfg: StudyConfig, out: str | Path, progress: bool = True) -> dict[
     # the headline at the defaults, with its interval over replicates
     headline_sweep = Sweep("headline", base, [Levels("budget.development_thb_per_year", (75e6,))],
                            replicates=cfg.headline_replicates, seed=cfg.seed)
-    res = headline_sweep.run(runs / "headline", workers=cfg.workers, model=model, progress=False)
+    res = headline_sweep.run(runs / "headline", workers=cfg.workers, model=model, progress=False, restart_stale=True)
     final = res.summary[res.summary["year"] == res.summary["year"].max()]
     headline = _headline(final, scale_isan)
     timings["headline_seconds"] = time.perf_counter() - t0
@@ -317,7 +317,7 @@ def run_study(cfg: StudyConfig, out: str | Path, progress: bool = True) -> dict[
                          replicates=1, seed=cfg.seed)
     say(f"Morris: {len(kept)} parameters x {cfg.morris_trajectories} trajectories = {morris_sweep.n_runs} runs")
     bar = None if progress else False  # a bar in a terminal or notebook, none in logs
-    morris_res = morris_sweep.run(runs / "morris", workers=cfg.workers, model=model, progress=bar)
+    morris_res = morris_sweep.run(runs / "morris", workers=cfg.workers, model=model, progress=bar, restart_stale=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UnstableIndicesWarning)
         morris = morris_res.analyze(METRIC)
@@ -332,7 +332,7 @@ def run_study(cfg: StudyConfig, out: str | Path, progress: bool = True) -> dict[
     sobol_sweep = Sweep("sobol", base, [_declaration(by_path[p]) for p in top],
                         design=DesignSpec("sobol", samples=cfg.sobol_samples), replicates=1, seed=cfg.seed)
     say(f"Sobol: {len(top)} parameters, N = {cfg.sobol_samples}: {sobol_sweep.n_runs} runs")
-    sobol_res = sobol_sweep.run(runs / "sobol", workers=cfg.workers, model=model, progress=bar)
+    sobol_res = sobol_sweep.run(runs / "sobol", workers=cfg.workers, model=model, progress=bar, restart_stale=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UnstableIndicesWarning)
         sobol = sobol_res.analyze(METRIC)

@@ -77,6 +77,8 @@ EXCLUDED: dict[str, str] = {
     "targeting.noise.province_group": "province groups get no money in either scenario (policy.province_group_share = 0)",
     "membership.join_age_factor": "a common multiplier of it is membership.join_rate; its shape is not studied",
     "start.programme_group_shares": "a composition (shares summing to 1), not a magnitude",
+    "start.": "the 2023 start is the calibrated history's funds (start.from_history): the synthetic start's "
+              "parameters do not act on it",
 }
 
 

@@ -90,27 +90,38 @@ def choose_mentors(state: FundState, geography, params: ParameterSet) -> np.ndar
     return frame.groupby("province", sort=True).head(per_province)["i"].to_numpy(np.int64)
 
 
-def build_units(geography, params: ParameterSet, mentors: np.ndarray) -> Units:
-    """All units of the region for one year (mentors change as funds change)."""
+def _unit_rows(level: str, unit_id: str, members: np.ndarray, pop: np.ndarray, params: ParameterSet, **extra) -> dict:
+    absorb = params["units.absorptive_thb_per_subdistrict"]
+    return {
+        "unit_id": unit_id,
+        "level": level,
+        "population": float(pop[members].sum()),
+        "n_subdistricts": int(members.size),
+        "overhead_thb": float(params[f"units.overhead_thb.{level}"]),
+        "cap_thb": float(params[f"units.overhead_thb.{level}"] + absorb * members.size),
+        **extra,
+    }
+
+
+def _standing_units(geography, params: ParameterSet) -> tuple[pd.DataFrame, dict[str, np.ndarray], np.ndarray]:
+    """The units that do not change from year to year (region, province groups, provinces,
+    zones): their table, which unit covers each sub-district, and the zones' rows. Built once
+    per geography and overhead/capacity parameters (cached on the geography), as the yearly
+    `build_units` only adds the year's mentor funds to them."""
+    levels = ("region", "province_group", "province", "zone")
+    key = (float(params["units.absorptive_thb_per_subdistrict"]),
+           *(float(params[f"units.overhead_thb.{lv}"]) for lv in levels))
+    cache = geography.__dict__.setdefault("_standing_units", {})
+    if key in cache:
+        return cache[key]
     sub = geography.subdistricts
     n = len(sub)
-    absorb = params["units.absorptive_thb_per_subdistrict"]
     pop = sub["population"].to_numpy(float)
     rows: list[dict] = []
     cover: dict[str, np.ndarray] = {}
 
     def add(level: str, unit_id: str, members: np.ndarray, **extra) -> int:
-        rows.append(
-            {
-                "unit_id": unit_id,
-                "level": level,
-                "population": float(pop[members].sum()),
-                "n_subdistricts": int(members.size),
-                "overhead_thb": float(params[f"units.overhead_thb.{level}"]),
-                "cap_thb": float(params[f"units.overhead_thb.{level}"] + absorb * members.size),
-                **extra,
-            }
-        )
+        rows.append(_unit_rows(level, unit_id, members, pop, params, **extra))
         return len(rows) - 1
 
     cover["region"] = np.full(n, add("region", "region", np.arange(n), province_code=None, zone_id=None,
@@ -139,17 +150,31 @@ def build_units(geography, params: ParameterSet, mentors: np.ndarray) -> Units:
         zone_cover[members] = r
         zone_rows.append(r)
     cover["zone"] = zone_cover
+    for arr in cover.values():
+        arr.flags.writeable = False
+    cache[key] = (rows, cover, np.asarray(zone_rows, dtype=np.int64))
+    return cache[key]
+
+
+def build_units(geography, params: ParameterSet, mentors: np.ndarray) -> Units:
+    """All units of the region for one year: the standing ones (built once, `_standing_units`)
+    and the year's mentor funds (mentors change as funds change)."""
+    standing, cover, zone_rows = _standing_units(geography, params)
+    sub = geography.subdistricts
+    pop = sub["population"].to_numpy(float)
+    rows = list(standing)
     mentor_zone = []
     for i in mentors:
         z = int(geography.zone_index[i])
         members = np.flatnonzero(geography.zone_index == z)
-        add("mentor", f"M{sub['subdistrict_code'].iat[i]}", members, province_code=sub["province_code"].iat[i],
-            zone_id=str(geography.zones["zone_id"].iat[z]), name_en=f"Mentor fund {sub['name_en'].iat[i]}",
-            name_th=f"กองทุนพี่เลี้ยง {sub['name_th'].iat[i]}")
+        rows.append(_unit_rows("mentor", f"M{sub['subdistrict_code'].iat[i]}", members, pop, params,
+                               province_code=sub["province_code"].iat[i], zone_id=str(geography.zones["zone_id"].iat[z]),
+                               name_en=f"Mentor fund {sub['name_en'].iat[i]}",
+                               name_th=f"กองทุนพี่เลี้ยง {sub['name_th'].iat[i]}"))
         mentor_zone.append(z)
     table = pd.DataFrame(rows)
-    return Units(table=table, cover=cover, mentor_zone=np.asarray(mentor_zone, dtype=np.int64),
-                 zone_rows=np.asarray(zone_rows, dtype=np.int64))
+    return Units(table=table, cover=dict(cover), mentor_zone=np.asarray(mentor_zone, dtype=np.int64),
+                 zone_rows=zone_rows.copy())
 
 
 def unit_efficiency(units: Units, dev: DevelopmentState, params: ParameterSet) -> np.ndarray:

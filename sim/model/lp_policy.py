@@ -160,6 +160,22 @@ def forecast_noise(ctx, draws: int) -> list[dict[str, np.ndarray]]:
     return views
 
 
+def forecast_views(ctx, draws: int) -> list[dict[str, np.ndarray]]:
+    """Each level's posterior means of need (`development.needs_seen`) under each of `draws`
+    forecast views (`forecast_noise`). They depend on the year's state and need, not on the
+    money, so they are computed once a year per number of draws and shared by every curve,
+    pass, start and evaluation of the year (cached on the context; read, never changed)."""
+    cache = getattr(ctx, "_views", None)
+    if cache is None or cache[0] is not ctx.params or cache[1] is not ctx.value or cache[2] is not ctx.state:
+        cache = (ctx.params, ctx.value, ctx.state, {})
+        ctx._views = cache
+    views = cache[3]
+    if draws not in views:
+        province = ctx.units.cover["province"]
+        views[draws] = [needs_seen(ctx.value, noise, ctx.params, province) for noise in forecast_noise(ctx, draws)]
+    return views[draws]
+
+
 def effective_efficiency(ctx, funded_zone: np.ndarray | None = None) -> np.ndarray:
     """Effort per baht above overhead, after the share provinces and region spend training zones.
 
@@ -223,8 +239,7 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
         m_places = np.concatenate(served)
         m_group = np.repeat(np.arange(mentors.size), [s.size for s in served])
     views = []
-    for noise in forecast_noise(ctx, draws):
-        seen = needs_seen(ctx.value, noise, params, ctx.units.cover["province"])
+    for seen in forecast_views(ctx, draws):
         parts = effort_by_level(ctx, money, seen, eff)
         total = sum(parts.values())
         views.append((seen, parts, total))
@@ -313,8 +328,7 @@ def expected_protected(ctx, money: np.ndarray, draws: int | None = None) -> floa
     scale = params["effects.scale_thb"]
     strengths = []
     n_views = int(params["policy.lp.forecast_draws"]) if draws is None else int(draws)
-    for noise in forecast_noise(ctx, max(n_views, 1)):
-        seen = needs_seen(ctx.value, noise, params, ctx.units.cover["province"])
+    for seen in forecast_views(ctx, max(n_views, 1)):
         strengths.append(1 - np.exp(-sum(effort_by_level(ctx, money, seen, eff).values()) / scale))
     outlook = horizon_outlook(ctx.state, params, ctx.tables, np.mean(strengths, axis=0))
     return float(np.mean(outlook.protected_many(np.stack(strengths), pot_externality=False).sum(axis=0)))
@@ -597,9 +611,8 @@ def goal_rates(ctx, money: np.ndarray, draws: int | None = None) -> dict[str, np
     room = np.maximum(table["cap_thb"].to_numpy(float) - over, 1.0)
     eff = effective_efficiency(ctx, funded_zones_of(ctx, money))
     out = {g: np.zeros(n_units) for g in GOALS}
-    views = forecast_noise(ctx, max(int(p["policy.lp.forecast_draws"]) if draws is None else int(draws), 1))
-    for noise in views:
-        seen = needs_seen(ctx.value, noise, p, ctx.units.cover["province"])
+    views = forecast_views(ctx, max(int(p["policy.lp.forecast_draws"]) if draws is None else int(draws), 1))
+    for seen in views:
         parts = effort_by_level(ctx, money, seen, eff)
         total = sum(parts.values())
         for lv in SPREAD_LEVELS:

@@ -765,13 +765,14 @@ def capacity_building(effort: np.ndarray, units: Units, funded_zone: np.ndarray,
     if share <= 0 or not funded_zone.any():
         return effort, per_zone
     effort = effort.copy()
-    zone_prov = units.table["province_code"].to_numpy()[units.zone_rows]
+    province_code = units.table["province_code"].to_numpy()
+    zone_prov = province_code[units.zone_rows]
     level = units.table["level"].to_numpy()
     for r in np.flatnonzero(np.isin(level, ("region", "province_group", "province"))):
         if level[r] == "province":
-            targets = funded_zone & (zone_prov == units.table["province_code"].iat[r])
+            targets = funded_zone & (zone_prov == province_code[r])
         elif level[r] == "province_group":
-            provs = units.table.loc[units.cover["province"][units.cover["province_group"] == r], "province_code"].unique()
+            provs = province_code[units.cover["province"][units.cover["province_group"] == r]]
             targets = funded_zone & np.isin(zone_prov, provs)
         else:
             targets = funded_zone

@@ -259,21 +259,27 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
             placed = water_fill_many(seen[lv][ok], eff[units_here, None] * x[units_here], other, scale, local)
             effort = other[:, None] + placed
             contrib = _interp(G, ok, 1 - np.exp(-effort / scale)) - before[:, None]
-            for k in range(n_segments):
-                gain[:, k] += np.bincount(r, weights=contrib[:, k], minlength=n_units) / draws
+            gain += _sum_by(r, contrib, n_units) / draws
         if mentors.size:  # each mentor alone on top of everyone else's effort, all mentors at once
             own = np.concatenate([parts[f"mentor:{row}"][s] for row, s in zip(mentors, served, strict=True)])
             other = total[m_places] - own
             before = _interp(G, m_places, 1 - np.exp(-other / scale))
             placed = water_fill_many(seen["mentor"][m_places], eff[mentors, None] * x[mentors], other, scale, m_group)
             contrib = _interp(G, m_places, 1 - np.exp(-(other[:, None] + placed) / scale)) - before[:, None]
-            for k in range(n_segments):
-                gain[mentors, k] += np.bincount(m_group, weights=contrib[:, k], minlength=mentors.size) / draws
+            gain[mentors] += _sum_by(m_group, contrib, mentors.size) / draws
     if raw:
         prev_x = np.concatenate([np.zeros((n_units, 1)), x[:, :-1]], axis=1)
         prev_g = np.concatenate([np.zeros((n_units, 1)), gain[:, :-1]], axis=1)
         return x, (gain - prev_g) / np.maximum(x - prev_x, 1e-9)
     return x, concave_slopes(x, gain)
+
+
+def _sum_by(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """(n_groups, K): the rows of `values` (rows, K) summed by `group`, every column in one
+    `bincount` (each cell adds its rows in the same order as one bincount per column would)."""
+    k = values.shape[1]
+    cells = (np.asarray(group, np.int64)[:, None] * k + np.arange(k)[None, :]).ravel()
+    return np.bincount(cells, weights=values.ravel(), minlength=n_groups * k).reshape(n_groups, k)
 
 
 def concave_slopes(x: np.ndarray, gain: np.ndarray) -> np.ndarray:

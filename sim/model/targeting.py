@@ -157,13 +157,13 @@ def _fill_order(need: np.ndarray, base: np.ndarray, scale: float, groups: np.nda
     t = scale * np.log(need[idx]) - base[idx]
     order = np.lexsort((-t, groups[idx]))
     g, ts, where = groups[idx][order], t[order], idx[order]
-    start = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
-    length = np.diff(np.r_[start, g.size])
+    start = np.concatenate((np.zeros(1, np.int64), np.flatnonzero(np.diff(g)) + 1))
+    length = np.diff(np.append(start, g.size))
     first = np.repeat(start, length)
     rank = np.arange(g.size) - first + 1
     rel = ts - ts[first]  # <= 0, relative to the group's best place (keeps sums small)
     c = np.cumsum(rel)
-    within = c - np.repeat(np.r_[0.0, c][start], length)
+    within = c - np.repeat(np.concatenate(([0.0], c))[start], length)
     return g, where, start, length, rank, rel, within
 
 

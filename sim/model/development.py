@@ -307,8 +307,15 @@ class YearOutlook:
         self.contribution = np.asarray(state.contribution_thb, float)
         self.new_governance = p["start.governance_mean"] * p["founding.governance_share"]
         self.new_paid = expected_schedule(p) * float(compliance_target(self.new_governance, p))
-        self.tenure_mix = np.concatenate([elig_cells.sum(axis=1)[:, :1] + self.wait_age.sum(axis=1)[:, None],
-                                          elig_cells.sum(axis=1)[:, 1:]], axis=1)
+        # today's eligible members by tenure band as the year moves them up a band month by month
+        # (the waiting members are projected apart, at the first band's dropout)
+        _, ten_m = _band_moves(p)
+        mix = elig_cells.sum(axis=1)
+        self.tenure_months = [mix]
+        for _m in range(11):
+            mix = mix @ ten_m
+            self.tenure_months.append(mix)
+        self.tenure_mix = self.tenure_months[0]
         self.access = development_access(state, p)
         # what today's eligible members claim month by month as they age and gain tenure, by their
         # age band today (so survival applies per band): THB a year at generosity 1
@@ -375,14 +382,16 @@ class YearOutlook:
         return np.clip(gen - restrain * excess, p["benefits.generosity_floor"], p["benefits.generosity_cap"])
 
     def _rates(self, rows, *, elig_age, wait_age, founders, existing, g1, local, strength, reliable):
-        """(yearly dropout averaged over the members' tenure, the first tenure band's dropout for the year's
-        newcomers, join hazard x saturation) per fund."""
+        """(yearly dropout averaged over the eligible members' tenure through the year, the first tenure
+        band's dropout for the year's newcomers and waiting members, join hazard x saturation) per fund."""
         p = self.p
         q_t = membership.dropout_yearly(g1, reliable, np.ones(rows.size, bool), np.ones(rows.size, bool), p)
-        if existing:
-            mix = self.tenure_mix[rows]
-            q = (mix * q_t).sum(axis=1) / np.maximum(mix.sum(axis=1), 1e-300)
-            q = np.where(mix.sum(axis=1) > 0, q, q_t[:, 0])
+        if existing:  # the year's average over the eligible members' tenure mix as it ages month by month
+            q = np.zeros(rows.size)
+            for mix in self.tenure_months:
+                mix = mix[rows]
+                q += (mix * q_t).sum(axis=1) / np.maximum(mix.sum(axis=1), 1e-300)
+            q = np.where(self.tenure_mix[rows].sum(axis=1) > 0, q / len(self.tenure_months), q_t[:, 0])
         else:
             q = q_t[:, 0]
         size0 = (elig_age + wait_age + founders).sum(axis=1)

@@ -58,14 +58,7 @@ def protected_now(sim: Simulation) -> float:
     return float(s.eligible_members() @ weight)
 
 
-@pytest.mark.parametrize("from_history", [
-    False,
-    pytest.param(True, marks=pytest.mark.xfail(strict=True, reason=(
-        "Model 6, the history's start (mature funds, about 1,000 members): predicted 35,637 against "
-        "32,281 +- 305 simulated (+10.4%); by channel alone the governance gain is over-predicted by "
-        "17% (23,194 vs 19,750; 10% on the synthetic start), outreach -2%, founding -15%, generosity "
-        "restraint -11%. The one-year projection of governance's effect on mature funds needs a look."))),
-], ids=["synthetic start", "history start"])
+@pytest.mark.parametrize("from_history", [False, True], ids=["synthetic start", "history start"])
 def test_outlook_predicts_the_simulated_response_to_full_effect(monkeypatch, from_history):
     """E = 1 against E = 0 everywhere, paired: the outlook's gain within 10% of the engine's."""
     scn = small_region().with_overrides({"start.from_history": from_history})

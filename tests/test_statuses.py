@@ -9,7 +9,7 @@
   history drawn from each fund's expected dynamics, and its shares are checked against MODEL.md
   ("about a fifth of funds start weak and some dormant": dormant 5% (`start.share_dormant`),
   weak about 20%, strong some (5-30%), normal the rest). The history's own 2023 start holds
-  about 11% weak, 41% strong and 0.5% dormant funds in Isan (sim/data/start_2023.manifest.json):
+  about 11% weak, 41% strong and 0.6% dormant funds in Isan (sim/data/start_2023.manifest.json):
   the record has no status shares, MODEL.md's are assumed.
 
 Every shipped scenario that starts in 2023 runs two years on all of Isan (one replicate): about
@@ -71,6 +71,9 @@ FIRST_YEARS_POLICY = {
     "province_2021": "256 -> 209 -> 147: back from the 2022 pilot to the province practice (-18%, -30%)",
     "zones_capped": "256 -> 345 -> 356: every zone funded, capped (+35% in 2023)",
     "zones_see_no_better": "256 -> 326 -> 341: every zone funded, seeing need no better (+27% in 2023)",
+    # model 7 (its outlook moves the allocator's choice; the start holds 261 weak funds)
+    "lp_optimal": "261 -> 213 -> 158: the allocator funds provinces and mentor funds, no zone, like the "
+                  "province practice (-18%, -26%)",
 }
 POLICY_REASON = ("Issue 12 item 5: from the history start the weak count moves with the policy, not the start "
                  "(the history itself, zone share 0.6 in every zone from 2023, goes 263 -> 410 in Isan); the "

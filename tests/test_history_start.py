@@ -106,3 +106,23 @@ def test_start_state_command_writes_states_and_a_manifest(tmp_path, capsys):
     manifest = json.loads(out.with_name("start.manifest.json").read_text(encoding="utf-8"))
     assert manifest["command"].startswith("welfare-sim start-state") and manifest["model_version"] == MODEL_VERSION
     assert manifest["replicates"][0]["national"]["funds"] == int(data["founded"][0].sum())
+
+
+def test_a_damaged_start_file_is_one_line(monkeypatch, tmp_path, capsys):
+    """A start file that is not an archive, or lacks arrays, stops the run with one line naming the
+    file and the command that writes it again (never a traceback)."""
+    from sim.errors import SimError
+
+    bad = tmp_path / "start_2023.npz"
+    bad.write_bytes(b"not an archive")
+    monkeypatch.setattr(history_start_module, "START_FILE", bad)
+    with pytest.raises(SimError, match=r"start_2023\.npz: cannot read the 2023 start .*welfare-sim start-state"):
+        start_of(("40",))
+    assert cli_main(["run", "zone_all_2023", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cannot read the 2023 start (not a numpy archive)" in errors[0]
+    assert "Traceback" not in err
+    np.savez(bad, codes=np.arange(3))  # an archive without the fund arrays
+    with pytest.raises(SimError, match=r"the 2023 start lacks .*members"):
+        start_of(("40",))

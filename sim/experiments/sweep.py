@@ -325,8 +325,9 @@ class Sweep:
         total = n_points * self.replicates
         record = {"sweep": self.name, "scenario": self.scenario, "version": __version__}
         started = time.perf_counter()
+        manifest = self._manifest(model)  # hashes the model data files (made_with): once per call
         if restart_stale and out.is_dir():
-            stale = store.made_with_difference(out, self._manifest(model))
+            stale = store.made_with_difference(out, manifest)
             if stale:
                 shutil.rmtree(out)
                 out.mkdir(parents=True)
@@ -334,7 +335,7 @@ class Sweep:
                       file=sys.stderr)
         with store.sweep_lock(out):
             try:
-                store.write_or_check_manifest(out, self._manifest(model))
+                store.write_or_check_manifest(out, manifest)
                 store.clean_unfinished(out, self.outputs)
             except OSError as err:  # read-only or full disk: nothing run yet, nothing lost
                 raise SimError(

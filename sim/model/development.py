@@ -307,19 +307,17 @@ class YearOutlook:
         self.contribution = np.asarray(state.contribution_thb, float)
         self.new_governance = p["start.governance_mean"] * p["founding.governance_share"]
         self.new_paid = expected_schedule(p) * float(compliance_target(self.new_governance, p))
+        age_m, ten_m = _band_moves(p)  # one month's moves between age bands and between tenure bands
         # today's eligible members by tenure band as the year moves them up a band month by month
         # (the waiting members are projected apart, at the first band's dropout)
-        _, ten_m = _band_moves(p)
         mix = elig_cells.sum(axis=1)
         self.tenure_months = [mix]
         for _m in range(11):
             mix = mix @ ten_m
             self.tenure_months.append(mix)
-        self.tenure_mix = self.tenure_months[0]
         self.access = development_access(state, p)
         # what today's eligible members claim month by month as they age and gain tenure, by their
         # age band today (so survival applies per band): THB a year at generosity 1
-        age_m, ten_m = _band_moves(p)
         k_claims, k_var = [], []  # (age, tenure) -> claims in month m of a member in that cell today
         a_pow, t_pow = np.eye(N_AGE), np.eye(N_TENURE)
         for _m in range(13):
@@ -391,7 +389,7 @@ class YearOutlook:
             for mix in self.tenure_months:
                 mix = mix[rows]
                 q += (mix * q_t).sum(axis=1) / np.maximum(mix.sum(axis=1), 1e-300)
-            q = np.where(self.tenure_mix[rows].sum(axis=1) > 0, q / len(self.tenure_months), q_t[:, 0])
+            q = np.where(self.tenure_months[0][rows].sum(axis=1) > 0, q / len(self.tenure_months), q_t[:, 0])
         else:
             q = q_t[:, 0]
         size0 = (elig_age + wait_age + founders).sum(axis=1)

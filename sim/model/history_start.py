@@ -26,11 +26,13 @@ geography's. Everything else is taken as the history left it.
 
 from __future__ import annotations
 
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from sim.errors import SimError
 from sim.model.demography import growth_by_subdistrict
 from sim.model.state import FundState
 
@@ -61,8 +63,17 @@ def state_arrays(states: list[FundState]) -> dict[str, np.ndarray]:
 
 @lru_cache(maxsize=2)
 def _load(path: str, mtime: float) -> dict[str, np.ndarray]:
-    with np.load(path) as data:
-        return {k: data[k] for k in data.files}
+    again = "write it again with `welfare-sim start-state`"
+    try:
+        with np.load(path) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        why = err.strerror if isinstance(err, OSError) and err.strerror else "not a numpy archive"
+        raise SimError(f"cannot read the 2023 start ({why}); {again}", path=path) from None
+    missing = sorted({"codes", *KEPT} - set(arrays))
+    if missing:
+        raise SimError(f"the 2023 start lacks {', '.join(missing)}; {again}", path=path)
+    return arrays
 
 
 def load_start_file(path: str | Path | None = None) -> dict[str, np.ndarray] | None:

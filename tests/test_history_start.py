@@ -126,3 +126,50 @@ def test_a_damaged_start_file_is_one_line(monkeypatch, tmp_path, capsys):
     np.savez(bad, codes=np.arange(3))  # an archive without the fund arrays
     with pytest.raises(SimError, match=r"the 2023 start lacks .*members"):
         start_of(("40",))
+
+
+def _step(sim) -> None:
+    ctx = sim.prepare_year()
+    sim.run_year(ctx, sim.decide(ctx))
+
+
+def test_the_handover_is_seamless(tmp_path, monkeypatch):
+    """Continuity at the handover (issue 12 item 5): a run that starts in 2023 from the history's
+    file, with the history's own 2023 settings, population and zone capacities (`handover=True`),
+    lives 2023 exactly as the history does when it simply goes on — funds, members, money,
+    statuses and the status history. So the start carries no artefact of its own: what the first
+    year of a shipped scenario shows is its policy and inputs (the record's population, the
+    assumed zone capacities), never the handover. (Two provinces, the history run for them.)"""
+    from sim.model.history_start import HANDOVER, START_YEAR, state_arrays
+
+    history = load_scenario(find_scenario("history_2010")).with_overrides({}, region=("44", "46"))
+    hist = Simulation(history, 0, outputs=("summary",))
+    while hist.year < START_YEAR:
+        _step(hist)
+    data = state_arrays([hist.state], [hist.dev], hist.geo.zones["zone_id"].to_numpy(str))
+    assert set(HANDOVER) <= set(data)
+    path = tmp_path / "start_2023.npz"
+    np.savez_compressed(path, **data)
+    monkeypatch.setattr(history_start_module, "START_FILE", path)
+    _step(hist)  # the history's own 2023
+
+    import dataclasses
+
+    going_on = dataclasses.replace(history, start_year=START_YEAR, years=1, schedule={},
+                                   params=history.params_in(START_YEAR))
+    run = Simulation(going_on, 0, outputs=("summary",), handover=True)
+    assert any("handover" in n for n in run.notes)
+    _step(run)
+    s, h = run.state, hist.state
+    assert s.founded.sum() > 100 and (s.status == WEAK).any()
+    for name in (*KEPT, "population"):
+        assert np.array_equal(getattr(s, name), getattr(h, name)), name
+    assert np.allclose(run.dev.zone_capacity, hist.dev.zone_capacity, rtol=0, atol=0)
+    mine, theirs = run.result().summary.iloc[-1], hist.result().summary.iloc[-1]
+    for column in ("funds_founded", "funds_strong", "funds_weak", "funds_dormant", "members", "people_protected",
+                   "reserves_thb", "benefits_paid_thb", "dev_budget_thb", "dev_effort_thb"):
+        assert mine[column] == theirs[column], column
+    # without the handover the same file starts from the record's population and the assumed
+    # zone capacities: another world (an input choice, stated), not the history's
+    plain = Simulation(going_on, 0, outputs=("summary",))
+    assert not np.array_equal(plain.state.population, hist.state.population)

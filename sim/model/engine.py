@@ -45,7 +45,7 @@ from sim.model.development import (
     spread_effort,
     update_zone_capacity,
 )
-from sim.model.history_start import history_start
+from sim.model.history_start import handover_development, history_start
 from sim.model.listed import take_listed_statuses
 from sim.model.metrics import (
     HEADLINE,
@@ -216,7 +216,7 @@ class Simulation:
 
     def __init__(self, scenario, replicate: int = 0, *, seed: int | None = None, geography=None,
                  outputs: Sequence[str] = ("summary", "fund_years", "unit_years"), members_by_band: bool = False,
-                 budget_multiplier: float = 1.0, beliefs: dict | None = None):
+                 budget_multiplier: float = 1.0, beliefs: dict | None = None, handover: bool = False):
         self.t0 = time.perf_counter()
         self.scenario = scenario
         self.replicate = replicate
@@ -231,7 +231,9 @@ class Simulation:
         self.start = int(scenario.start_year)
         self.year = self.start
         # the calibrated history's funds of the start year (sim.model.history_start), else synthetic
-        state, note = (None, None) if registry is not None else history_start(self.geo, params, self.start, replicate)
+        # (`handover`: with the history's own population and zone capacities, the continuity check)
+        state, note = (None, None) if registry is not None else history_start(self.geo, params, self.start, replicate,
+                                                                                handover=handover)
         if note:
             self.notes.append(note)
         if state is not None:
@@ -240,7 +242,10 @@ class Simulation:
             self.state = synthetic_state(self.geo, params, self.start, self.key, registry)
             self.notes += take_listed_statuses(self.state, params, self.tables, registry)  # the registry's word
             end_year(self.state, params, self.tables, self.state.contributions_last_year)  # classify the start
-        self.dev = initial_development_state(self.geo, params, self.start)
+        if handover and state is not None:
+            self.dev = handover_development(self.geo, replicate)
+        else:
+            self.dev = initial_development_state(self.geo, params, self.start)
         self.consts = MonthlyConstants.build(params, self.tables)
         self.zone_ok = funded_zones(self.geo, params)
         self.budget_multiplier = budget_multiplier

@@ -40,24 +40,32 @@ START_FILE = Path(__file__).resolve().parents[1] / "data" / "start_2023.npz"
 START_MANIFEST = START_FILE.with_name("start_2023.manifest.json")
 START_YEAR = 2023
 
-# FundState fields the file keeps (the population is the geography's)
+# FundState fields the file keeps and a run takes (its population is the geography's)
 KEPT = ("founded", "founded_year", "active", "members", "waiting", "reserves", "governance", "generosity",
         "programme_group", "local_support", "status", "low_ratio_years", "falling_years", "members_last_year",
         "contributions_last_year", "reserve_ratio", "contribution_thb", "compliance", "reliable_years")
+# what the file also keeps for the handover check (`handover=True`): the history's own population
+# and its zones' capacity (a run takes the record's population and the assumed capacities)
+HANDOVER = ("population", "population_exact", "zone_ids", "zone_capacity", "zone_years_funded")
 
 
-def state_arrays(states: list[FundState]) -> dict[str, np.ndarray]:
-    """The arrays the file holds for a list of replicate states of the same places."""
+def state_arrays(states: list[FundState], devs: list | None = None, zone_ids=None) -> dict[str, np.ndarray]:
+    """The arrays the file holds for a list of replicate states of the same places, with each
+    replicate's development state (`devs`, zones in the order of `zone_ids`) when given."""
     codes = states[0].codes
     for s in states[1:]:
         if not np.array_equal(s.codes, codes):
             raise ValueError("replicate states of different places")
     out = {"codes": np.asarray(codes, np.int64)}
-    for name in KEPT:
+    for name in (*KEPT, "population", "population_exact"):
         stacked = np.stack([np.asarray(getattr(s, name)) for s in states])
         if stacked.dtype == np.int64 and name not in ("reserves", "contributions_last_year", "founded_year"):
             stacked = stacked.astype(np.int32)  # counts: smaller file, exact
         out[name] = stacked
+    if devs is not None:
+        out["zone_ids"] = np.asarray(zone_ids, dtype=str)
+        out["zone_capacity"] = np.stack([np.asarray(d.zone_capacity, float) for d in devs])
+        out["zone_years_funded"] = np.stack([np.asarray(d.zone_years_funded, np.int64) for d in devs])
     return out
 
 
@@ -84,10 +92,14 @@ def load_start_file(path: str | Path | None = None) -> dict[str, np.ndarray] | N
     return _load(str(p), p.stat().st_mtime)
 
 
-def history_start(geography, params, start_year: int, replicate: int, path: str | Path | None = None
-                  ) -> tuple[FundState | None, str | None]:
+def history_start(geography, params, start_year: int, replicate: int, path: str | Path | None = None,
+                  handover: bool = False) -> tuple[FundState | None, str | None]:
     """(starting state, note) from the history file, or (None, why not) when it does not apply:
-    another start year, `start.from_history` off, no file, or places the file does not hold."""
+    another start year, `start.from_history` off, no file, or places the file does not hold.
+
+    `handover` takes the history's own population (aged by the history since 2010) instead of
+    the record's: with it, and the history's zone capacities (`handover_development`), a run
+    continues the history exactly (tests/test_history_start.py, the continuity law)."""
     if not params["start.from_history"]:
         return None, None
     if int(start_year) != START_YEAR:
@@ -109,6 +121,14 @@ def history_start(geography, params, start_year: int, replicate: int, path: str 
         if arr.dtype == np.int32:
             arr = arr.astype(np.int64)
         fields[name] = np.array(arr)
+    if handover:
+        _require(data, HANDOVER, path)
+        population = data["population"][r][rows].astype(np.int64)
+        exact = np.array(data["population_exact"][r][rows], float)
+        state = FundState(codes=codes.copy(), population=population, base_population=population.copy(),
+                          population_growth=growth_by_subdistrict(geography.subdistricts["province_code"], params),
+                          population_exact=exact, **fields)
+        return state, "history start: the history's own population and zone capacities (the handover check)"
     population = np.asarray(geography.population_by_age, np.int64).copy()
     by_age = fields["members"].sum(axis=2) + fields["waiting"].sum(axis=1)
     short = by_age > population
@@ -121,3 +141,27 @@ def history_start(geography, params, start_year: int, replicate: int, path: str 
                       population_growth=growth_by_subdistrict(geography.subdistricts["province_code"], params),
                       **fields)
     return state, note
+
+
+def _require(data: dict[str, np.ndarray], names, path) -> None:
+    missing = [n for n in names if n not in data]
+    if missing:
+        raise SimError(f"the 2023 start lacks {', '.join(missing)} (the handover check needs them); "
+                       "write it again with `welfare-sim start-state`", path=str(path or START_FILE))
+
+
+def handover_development(geography, replicate: int, path: str | Path | None = None):
+    """The history's zone capacities and years funded at the start of 2023 for the run's zones
+    (`DevelopmentState`), replicate `replicate mod R` — the handover check's development state."""
+    from sim.model.development import DevelopmentState
+
+    data = load_start_file(path)
+    _require(data, HANDOVER, path)
+    r = int(replicate) % data["zone_capacity"].shape[0]
+    index = {z: j for j, z in enumerate(data["zone_ids"].tolist())}
+    rows = np.array([index.get(str(z), -1) for z in geography.zones["zone_id"]], np.int64)
+    if (rows < 0).any():
+        raise SimError(f"the 2023 start holds no zone capacity for {int((rows < 0).sum())} of the run's zones",
+                       path=str(path or START_FILE))
+    return DevelopmentState(zone_capacity=np.array(data["zone_capacity"][r][rows], float),
+                            zone_years_funded=np.array(data["zone_years_funded"][r][rows], np.int64))

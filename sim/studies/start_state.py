@@ -3,8 +3,8 @@
 Runs `scenarios/history_2010.toml` — the calibration's history, run as shipped: the whole
 country from January 2010, the fitted set-up budget, the province practice to 2021 and the zone
 pilot in 2022 — up to the start of 2023, for a few replicates, and writes each replicate's fund
-state to ``sim/data/start_2023.npz`` (read by the model layer, `sim.model.history_start`) with a
-manifest beside it: the command, the package and model versions, the parameter defaults' hash
+state to ``sim/data/start_2023.npz`` (read by the model layer, `sim.model.history_start`) — and,
+for the handover check, the history's own population and zone capacities — with a manifest beside it: the command, the package and model versions, the parameter defaults' hash
 and what the states hold (funds, members and money per fund, statuses), nationally and in Isan.
 """
 
@@ -23,7 +23,8 @@ HISTORY = "history_2010"
 
 
 def _history_state(job):
-    """The history's state at the start of `START_YEAR` for one (replicate, region) (one process)."""
+    """The history's state at the start of `START_YEAR` for one (replicate, region) (one process):
+    the funds, the development state (zone capacities) and the zone ids it is ordered by."""
     replicate, region = job
     try:
         import numba
@@ -43,7 +44,7 @@ def _history_state(job):
     while sim.year < START_YEAR:
         ctx = sim.prepare_year()
         sim.run_year(ctx, sim.decide(ctx))
-    return sim.state
+    return sim.state, sim.dev, sim.geo.zones["zone_id"].to_numpy(str)
 
 
 def describe(data: dict[str, np.ndarray], isan_codes: set[int]) -> dict:
@@ -79,10 +80,10 @@ def make_start_state(replicates: int = 3, workers: int = 2, region=None) -> dict
     if workers > 1 and replicates > 1:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=ctx) as pool:
-            states = list(pool.map(_history_state, [(r, region) for r in range(replicates)]))
+            made = list(pool.map(_history_state, [(r, region) for r in range(replicates)]))
     else:
-        states = [_history_state((r, region)) for r in range(replicates)]
-    return state_arrays(states)
+        made = [_history_state((r, region)) for r in range(replicates)]
+    return state_arrays([m[0] for m in made], [m[1] for m in made], made[0][2])
 
 
 def write_start_state(data: dict[str, np.ndarray], command: str, path: Path = START_FILE) -> tuple[Path, Path, dict]:

@@ -53,7 +53,21 @@ class Units:
     zone_rows: np.ndarray  # rows of `table` that are zones, in geography zone order
 
     def rows(self, level: str) -> np.ndarray:
-        return np.flatnonzero(self.table["level"].to_numpy() == level)
+        return np.flatnonzero(self.levels == level)
+
+    @property
+    def levels(self) -> np.ndarray:
+        """Each row's level as a numpy array (read once from the table: the hot paths ask often)."""
+        cached = self.__dict__.get("_levels")
+        if cached is None:
+            cached = self.__dict__["_levels"] = np.asarray(self.table["level"].to_numpy(), dtype=str)
+        return cached
+
+    def spreading_rows(self) -> np.ndarray:
+        """Rows of the levels that spend a share of their effort training zones: the region,
+        province groups and provinces (in row order)."""
+        lv = self.levels
+        return np.flatnonzero((lv == "region") | (lv == "province_group") | (lv == "province"))
 
 
 @dataclass
@@ -178,7 +192,7 @@ def build_units(geography, params: ParameterSet, mentors: np.ndarray) -> Units:
 
 
 def unit_efficiency(units: Units, dev: DevelopmentState, params: ParameterSet) -> np.ndarray:
-    level = units.table["level"].to_numpy()
+    level = units.levels
     eff = np.array([params[f"units.efficiency.{lv}"] for lv in level], dtype=float)
     floor = params["units.zone_capacity.floor"]
     eff[units.zone_rows] *= floor + (1 - floor) * dev.zone_capacity
@@ -745,11 +759,11 @@ def effort_per_thb(units: Units, dev: DevelopmentState, params: ParameterSet, fu
     if train <= 0 or not np.asarray(funded_zone).any():
         return eff
     table = units.table
-    level = table["level"].to_numpy()
+    level = units.levels
     zone_prov = table["province_code"].to_numpy()[units.zone_rows]
     provinces_with = set(zone_prov[np.asarray(funded_zone, bool)])
     out = eff.copy()
-    for r in np.flatnonzero(np.isin(level, ("region", "province_group", "province"))):
+    for r in units.spreading_rows():
         if level[r] == "province":
             hit = table["province_code"].iat[r] in provinces_with
         elif level[r] == "province_group":
@@ -774,8 +788,8 @@ def capacity_building(effort: np.ndarray, units: Units, funded_zone: np.ndarray,
     effort = effort.copy()
     province_code = units.table["province_code"].to_numpy()
     zone_prov = province_code[units.zone_rows]
-    level = units.table["level"].to_numpy()
-    for r in np.flatnonzero(np.isin(level, ("region", "province_group", "province"))):
+    level = units.levels
+    for r in units.spreading_rows():
         if level[r] == "province":
             targets = funded_zone & (zone_prov == province_code[r])
         elif level[r] == "province_group":

@@ -437,7 +437,7 @@ def _summary_row(replicate, year, start, state, flows, yearly, geo, units, money
     founded = state.founded
     prov_cov, prov_pop = coverage_by_group(members, pop, geo.province_index, len(geo.provinces))
     zone_cov, zone_pop = coverage_by_group(members, pop, geo.zone_index, len(geo.zones))
-    level = units.table["level"].to_numpy()
+    level = units.levels
     prov_money = np.zeros(len(geo.provinces))
     codes = geo.provinces["province_code"].to_numpy()
     local = np.isin(level, ("province", "zone", "mentor"))

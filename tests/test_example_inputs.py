@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from sim.cli import main
 from sim.inputs.scenario import INPUT_KEYS, as_scenario

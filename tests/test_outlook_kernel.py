@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.inputs.scenario import load_scenario, find_scenario
+from sim.inputs.scenario import find_scenario, load_scenario
 from sim.model.development import YearOutlook
 from sim.model.engine import Simulation
 

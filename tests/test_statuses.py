@@ -186,9 +186,9 @@ def test_falling_needs_a_decline_beyond_the_threshold(isan_start):
     "gives -8.8% (model 3: -6.9%). The closed form counts the year's joiners as if all stayed; in the "
     "engine about a quarter leave within the year at the first band's dropout (0.497 in the model-4 "
     "fit). Correcting only that overshoots (funds start ~15% below equilibrium and grow 19% in year "
-    "one: tenure ageing lowers dropout too). The default 2023 start is therefore the engine's own (the
-    calibrated history's funds, sim.model.history_start, continuous at the handover); the synthetic start
-    stays for other start years and `start.from_history = false`, with this gap."))
+    "one: tenure ageing lowers dropout too). The default 2023 start is therefore the engine's own (the "
+    "calibrated history's funds, sim.model.history_start, continuous at the handover); the synthetic start "
+    "stays for other start years and `start.from_history = false`, with this gap."))
 def test_starting_history_matches_each_funds_status_and_dynamics(isan_start):
     """A fund weak by falling members has a history that shows it, a dormant one has the
     low-ratio years, a fund founded last year has no history, and a fund whose history shows

@@ -28,6 +28,7 @@ from scipy import special
 from sim.inputs.parameters import ParameterSet
 from sim.model import membership
 from sim.model.benefits import N_AGE, N_TENURE, BenefitTables
+from sim.model.outlook_kernel import project_year
 from sim.model.rng import Process, uniforms
 from sim.model.saving import (
     compliance_target,
@@ -35,7 +36,6 @@ from sim.model.saving import (
     next_compliance,
     paid_per_member_year,
 )
-from sim.model.outlook_kernel import project_year
 from sim.model.state import NOT_MATCHED, STRONG, FundState
 from sim.model.targeting import posterior_mean_need, water_fill
 

@@ -212,7 +212,6 @@ def month_step(
         ten_cells = np.zeros(N_TENURE, np.int64)
         ten_out = np.zeros(N_TENURE, np.int64)
         cat_sizes = np.zeros(k_cat, np.float64)
-        lq_drop = np.zeros(N_TENURE, np.float64)
         due_by_flow = np.zeros(len(BENEFIT_FLOWS), np.float64)
         satang = np.zeros(len(BENEFIT_FLOWS), np.int64)
         for i in range(c * n // n_chunks, (c + 1) * n // n_chunks):

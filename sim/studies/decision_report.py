@@ -144,7 +144,7 @@ def write_report(decision, out: str | Path, *, command: str | None = None,
     runs = decision._results().runs
     seconds = runs.groupby(runs["policy"].map(lambda p: _group(cfg, p)))["wall_seconds"].agg(["count", "sum", "mean"])
     extra = {
-        "study_file": str(cfg.source) if cfg.source else None,
+        "study_file": _shown(cfg.source) if cfg.source else None,
         "study": {"name": cfg.name, "quick": cfg.quick, "worlds": cfg.worlds, "replicates": cfg.replicates,
                   "allocator_worlds": cfg.n_allocator_worlds, "seed": cfg.seed,
                   "region": cfg.region if isinstance(cfg.region, str) else list(cfg.region),
@@ -359,3 +359,13 @@ def _markdown(decision, outcomes, robustness, wins, boxes, box_note, evppi, note
               "(PNG and SVG; `_th` in Thai); `manifest.json`. Raw runs in `runs/` (not committed; the command "
               "above recreates and resumes them).", ""]
     return "\n".join(lines)
+
+
+def _shown(path) -> str:
+    """A study file's path as the manifest shows it: relative to the repository when inside it
+    (the same on every machine), else as given."""
+    repo = Path(__file__).resolve().parents[2]
+    try:
+        return str(Path(path).resolve().relative_to(repo))
+    except ValueError:
+        return str(path)

@@ -34,6 +34,7 @@ import numpy as np
 
 from sim.errors import SimError
 from sim.model.demography import growth_by_subdistrict
+from sim.model.development import DevelopmentState
 from sim.model.state import FundState
 
 START_FILE = Path(__file__).resolve().parents[1] / "data" / "start_2023.npz"
@@ -121,25 +122,24 @@ def history_start(geography, params, start_year: int, replicate: int, path: str 
         if arr.dtype == np.int32:
             arr = arr.astype(np.int64)
         fields[name] = np.array(arr)
-    if handover:
+    if handover:  # the history's own population, as it aged since 2010
         _require(data, HANDOVER, path)
         population = data["population"][r][rows].astype(np.int64)
         exact = np.array(data["population_exact"][r][rows], float)
-        state = FundState(codes=codes.copy(), population=population, base_population=population.copy(),
-                          population_growth=growth_by_subdistrict(geography.subdistricts["province_code"], params),
-                          population_exact=exact, **fields)
-        return state, "history start: the history's own population and zone capacities (the handover check)"
-    population = np.asarray(geography.population_by_age, np.int64).copy()
-    by_age = fields["members"].sum(axis=2) + fields["waiting"].sum(axis=1)
-    short = by_age > population
-    note = None
-    if short.any():
-        population = np.maximum(population, by_age)
-        note = (f"history start: {int(short.any(axis=1).sum())} sub-district(s) hold more members in an age band "
-                "than the record's residents; that band's population is raised to fit")
+        note = "history start: the history's own population and zone capacities (the handover check)"
+    else:  # the record's population, raised where the history's members outnumber it
+        population = np.asarray(geography.population_by_age, np.int64).copy()
+        exact = None  # FundState takes the rounded population
+        by_age = fields["members"].sum(axis=2) + fields["waiting"].sum(axis=1)
+        short = by_age > population
+        note = None
+        if short.any():
+            population = np.maximum(population, by_age)
+            note = (f"history start: {int(short.any(axis=1).sum())} sub-district(s) hold more members in an age "
+                    "band than the record's residents; that band's population is raised to fit")
     state = FundState(codes=codes.copy(), population=population, base_population=population.copy(),
                       population_growth=growth_by_subdistrict(geography.subdistricts["province_code"], params),
-                      **fields)
+                      population_exact=exact, **fields)
     return state, note
 
 
@@ -153,8 +153,6 @@ def _require(data: dict[str, np.ndarray], names, path) -> None:
 def handover_development(geography, replicate: int, path: str | Path | None = None):
     """The history's zone capacities and years funded at the start of 2023 for the run's zones
     (`DevelopmentState`), replicate `replicate mod R` — the handover check's development state."""
-    from sim.model.development import DevelopmentState
-
     data = load_start_file(path)
     _require(data, HANDOVER, path)
     r = int(replicate) % data["zone_capacity"].shape[0]

@@ -23,6 +23,7 @@ from sim.errors import SimError
 __all__ = ["write_report"]
 
 REPORT = "decision.md"
+REPO = Path(__file__).resolve().parents[2]  # manifests name study files relative to it
 
 
 def _fmt(value: Any, digits: int = 0) -> str:
@@ -364,8 +365,7 @@ def _markdown(decision, outcomes, robustness, wins, boxes, box_note, evppi, note
 def _shown(path) -> str:
     """A study file's path as the manifest shows it: relative to the repository when inside it
     (the same on every machine), else as given."""
-    repo = Path(__file__).resolve().parents[2]
     try:
-        return str(Path(path).resolve().relative_to(repo))
+        return str(Path(path).resolve().relative_to(REPO))
     except ValueError:
         return str(path)

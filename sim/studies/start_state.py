@@ -4,8 +4,9 @@ Runs `scenarios/history_2010.toml` — the calibration's history, run as shipped
 country from January 2010, the fitted set-up budget, the province practice to 2021 and the zone
 pilot in 2022 — up to the start of 2023, for a few replicates, and writes each replicate's fund
 state to ``sim/data/start_2023.npz`` (read by the model layer, `sim.model.history_start`) — and,
-for the handover check, the history's own population and zone capacities — with a manifest beside it: the command, the package and model versions, the parameter defaults' hash
-and what the states hold (funds, members and money per fund, statuses), nationally and in Isan.
+for the handover check, the history's own population and zone capacities — with a manifest
+beside it: the command, the package and model versions, the parameter defaults' hash and what
+the states hold (funds, members and money per fund, statuses), nationally and in Isan.
 """
 
 from __future__ import annotations

@@ -132,7 +132,8 @@ def plot_frontier(frontier: dict, boxes: pd.DataFrame | None = None, *, lang: st
         surface = np.asarray(frontier["surface"], float)
         gx, gy = frontier["grid_x"], frontier["grid_y"]
         span = np.nanmax(np.abs(surface)) if np.isfinite(surface).any() else 1.0
-        filled = ax.contourf(gx, gy, surface, levels=np.linspace(-span, span, 13), cmap="RdBu", alpha=0.3)
+        levels = span * (np.arange(-6, 7) / 6.0)  # symmetric, the middle one exactly 0 (a clean tick)
+        filled = ax.contourf(gx, gy, surface, levels=levels, cmap="RdBu", alpha=0.3)
         bar = fig.colorbar(filled, ax=ax, shrink=0.8, pad=0.02, format=FuncFormatter(lambda v, _: _number(v)))
         bar.set_label(text("advantage_axis", lang), fontsize=9)
         if np.nanmin(surface) < 0 < np.nanmax(surface):

@@ -87,6 +87,7 @@ from scipy import special
 
 from sim.allocation import AllocationProblem, solve
 from sim.inputs.parameters import ParameterSet
+from sim.model.curve_kernel import level_gains
 from sim.model.development import (
     LEVELS,
     SPREAD_LEVELS,
@@ -252,21 +253,13 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
             ok = np.flatnonzero(part >= 0)
             if ok.size == 0:
                 continue
-            r = part[ok]
-            other = total[ok] - parts[lv][ok]
-            before = _interp(G, ok, 1 - np.exp(-other / scale))
-            units_here, local = np.unique(r, return_inverse=True)
-            placed = water_fill_many(seen[lv][ok], eff[units_here, None] * x[units_here], other, scale, local)
-            effort = other[:, None] + placed
-            contrib = _interp(G, ok, 1 - np.exp(-effort / scale)) - before[:, None]
-            gain += _sum_by(r, contrib, n_units) / draws
+            budgets = eff[:, None] * x
+            gain += level_gain(G, ok, part[ok], seen[lv][ok], total[ok] - parts[lv][ok], budgets, scale) / draws
         if mentors.size:  # each mentor alone on top of everyone else's effort, all mentors at once
             own = np.concatenate([parts[f"mentor:{row}"][s] for row, s in zip(mentors, served, strict=True)])
-            other = total[m_places] - own
-            before = _interp(G, m_places, 1 - np.exp(-other / scale))
-            placed = water_fill_many(seen["mentor"][m_places], eff[mentors, None] * x[mentors], other, scale, m_group)
-            contrib = _interp(G, m_places, 1 - np.exp(-(other[:, None] + placed) / scale)) - before[:, None]
-            gain[mentors] += _sum_by(m_group, contrib, mentors.size) / draws
+            budgets = eff[mentors, None] * x[mentors]
+            gain[mentors] += level_gain(G, m_places, m_group, seen["mentor"][m_places], total[m_places] - own,
+                                        budgets, scale) / draws
     if raw:
         prev_x = np.concatenate([np.zeros((n_units, 1)), x[:, :-1]], axis=1)
         prev_g = np.concatenate([np.zeros((n_units, 1)), gain[:, :-1]], axis=1)
@@ -274,12 +267,32 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
     return x, concave_slopes(x, gain)
 
 
-def _sum_by(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """(n_groups, K): the rows of `values` (rows, K) summed by `group`, every column in one
-    `bincount` (each cell adds its rows in the same order as one bincount per column would)."""
-    k = values.shape[1]
-    cells = (np.asarray(group, np.int64)[:, None] * k + np.arange(k)[None, :]).ravel()
-    return np.bincount(cells, weights=values.ravel(), minlength=n_groups * k).reshape(n_groups, k)
+def level_gain(G: np.ndarray, places: np.ndarray, owner: np.ndarray, need: np.ndarray, other: np.ndarray,
+               budgets: np.ndarray, scale: float) -> np.ndarray:
+    """(units, K): what each unit's effort at each point of its curve adds to G over its places.
+
+    `places` (sub-districts, repeated where several units of the list serve one), `owner` the
+    unit of each (an index into the rows of `budgets`), `need` the unit's posterior mean there,
+    `other` the effort the other units put there. Each unit water-fills its effort on top of
+    `other` (`targeting.water_fill`) and the gain is read through the response table G
+    (`curve_kernel.level_gains`); a unit that sees no need anywhere spreads its effort evenly,
+    as the engine does.
+    """
+    n_units = budgets.shape[0]
+    before = _interp(G, places, 1 - np.exp(-other / scale))
+    pos = need > 0
+    t = scale * np.log(need[pos]) - other[pos]
+    order = np.lexsort((-t, owner[pos]))
+    sorted_owner = owner[pos][order]
+    bounds = np.searchsorted(sorted_owner, np.arange(n_units + 1))
+    gain = level_gains(G, places[pos][order], t[order], other[pos][order], before[pos][order], bounds,
+                       np.ascontiguousarray(budgets, float), float(scale))
+    flat = (np.bincount(owner, minlength=n_units) > 0) & (np.bincount(owner[pos], minlength=n_units) == 0)
+    for u in np.flatnonzero(flat):  # no place of value: effort spread evenly over the unit's places
+        mine = owner == u
+        even = other[mine][:, None] + budgets[u][None, :] / mine.sum()
+        gain[u] += (_interp(G, places[mine], 1 - np.exp(-even / scale)) - before[mine][:, None]).sum(axis=0)
+    return gain
 
 
 def concave_slopes(x: np.ndarray, gain: np.ndarray) -> np.ndarray:

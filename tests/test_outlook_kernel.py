@@ -57,3 +57,18 @@ def test_many_strengths_at_once_equal_one_at_a_time(outlook):
     assert table.shape == (outlook.n, 3)
     np.testing.assert_array_equal(table[:, 1], outlook.protected(per_place[1]))
     assert not np.array_equal(table[:, 0], table[:, 2])  # different strengths, different outlooks
+
+
+def test_the_tenure_averaged_dropout_is_the_numpy_statement_to_the_last_bit():
+    from sim.model.outlook_kernel import tenure_dropout
+
+    rng = np.random.default_rng(5)
+    mixes = rng.poisson(3.0, (12, 40, 6)).astype(float)
+    mixes[:, 3] = 0.0  # a fund with no eligible members
+    rows = np.tile(np.arange(40), 3)
+    q_t = rng.uniform(0.01, 0.3, (rows.size, 6))
+    expected = np.zeros(rows.size)
+    for mix in mixes:
+        mix = mix[rows]
+        expected += (mix * q_t).sum(axis=1) / np.maximum(mix.sum(axis=1), 1e-300)
+    np.testing.assert_array_equal(tenure_dropout(mixes, rows, q_t), expected)

@@ -280,3 +280,24 @@ def test_the_per_subdistrict_gain_is_real_when_need_is_uneven_between_units():
     assert per_place.gain > 0.01 * per_place.fine
     assert per_place.relative_gain == pytest.approx(per_place.gain / per_place.fine)
     assert marginal.gain == pytest.approx(0.0, abs=1e-9 * marginal.coarse)
+
+
+def test_the_compiled_water_fill_is_the_numpy_statement_to_the_last_bit():
+    """`water_fill` (sorted in numpy, filled by `fill_kernel.fill_sorted`) against its numpy
+    statement on random cases with ties, places of no need, groups that see no need at all,
+    groups with no effort and places outside every group."""
+    from sim.model.targeting import water_fill, water_fill_numpy
+
+    rng = np.random.default_rng(11)
+    for case in range(200):
+        n, n_groups = int(rng.integers(1, 300)), int(rng.integers(1, 12))
+        groups = rng.integers(-1, n_groups, n)
+        need = np.round(rng.lognormal(0, 1, n), int(rng.integers(0, 3)))  # rounding makes ties
+        need[rng.random(n) < 0.2] = 0.0
+        need[groups == case % n_groups] = 0.0 if case % 3 == 0 else need[groups == case % n_groups]
+        budget = rng.exponential(5e4, n_groups) * (rng.random(n_groups) < 0.85)
+        base = rng.exponential(2e4, n) * (rng.random() < 0.7)
+        fast = water_fill(need, budget, base, 30_000.0, groups)
+        slow = water_fill_numpy(need, budget, base, 30_000.0, groups)
+        np.testing.assert_array_equal(fast, slow)
+        assert fast.sum() > 0 or budget[np.unique(groups[groups >= 0])].sum() == 0

@@ -122,11 +122,22 @@ def solve_lp(prep: Prepared) -> AllocationResult:
     return result
 
 
-def mip_funded(prep: Prepared, mip_gap: float = 1e-9) -> np.ndarray:
-    """Which units the mixed-integer model funds (fixed units as given), to relative gap `mip_gap`."""
+def mip_funded(prep: Prepared, mip_gap: float = 1e-9, start: np.ndarray | None = None) -> np.ndarray:
+    """Which units the mixed-integer model funds (fixed units as given), to relative gap `mip_gap`.
+
+    `start` (per unit, True = funded) is a funded set to start from: HiGHS completes it into a
+    first solution (the LP over the money given that set) and searches from there without its
+    presolve, which on these small models costs more than it saves (Isan's closed-loop MIP, 66
+    binaries: 0.45 s without a start, 0.15 s from the settling passes' funded set, the same optimum).
+    """
     arr = build_arrays(prep, mip=True)
     h = new_highs()
     load(h, arr, mip=True, mip_gap=mip_gap)
+    if start is not None:
+        choose = arr.y_cols >= 0
+        cols = arr.y_cols[choose].astype(np.int32)
+        h.setOptionValue("presolve", "off")
+        h.setSolution(len(cols), cols, np.asarray(start, bool)[choose].astype(float))
     h.run()
     check_status(h)
     col_value = np.asarray(h.getSolution().col_value, dtype=float)

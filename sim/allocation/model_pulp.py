@@ -175,9 +175,9 @@ def solve_lp(prep: Prepared) -> AllocationResult:
     )
 
 
-def mip_funded(prep: Prepared, mip_gap: float = 1e-9) -> np.ndarray:
-    """Which units the mixed-integer PuLP model funds (`mip_gap` is the fast path's; PuLP's
-    HiGHS runs at its own 1e-9)."""
+def mip_funded(prep: Prepared, mip_gap: float = 1e-9, start: np.ndarray | None = None) -> np.ndarray:
+    """Which units the mixed-integer PuLP model funds (`mip_gap` and the `start` funded set are
+    the fast path's; PuLP's HiGHS runs at its own 1e-9 from nothing)."""
     model = PulpModel(prep, mip=True)
     model.run()
     return model.funded()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from sim.allocation import model_highs, model_pulp
 from sim.allocation.highs_arrays import Infeasible
 from sim.allocation.infeasibility import infeasible_error
@@ -15,14 +17,16 @@ METHODS = {"fast": model_highs, "pulp": model_pulp}
 
 
 def solve(
-    problem: AllocationProblem, *, method: str = "fast", mip: bool = False, mip_gap: float = 1e-9
+    problem: AllocationProblem, *, method: str = "fast", mip: bool = False, mip_gap: float = 1e-9,
+    start_funded: np.ndarray | None = None,
 ) -> AllocationResult:
     """Allocate the budget: ``method`` "fast" (numpy -> highspy) or "pulp" (PuLP -> HiGHS).
 
     With ``mip=True`` units marked ``funded="choose"`` are funded or not by a mixed-integer
     model (paying their overhead if funded); the duals reported are those of the LP with the
     funded set fixed at the MIP's optimum (``mip_gap``: the relative gap the mixed-integer search
-    stops at; 1e-9 proves the optimum for auditors, the closed-loop policy uses a looser one).
+    stops at; 1e-9 proves the optimum for auditors, the closed-loop policy uses a looser one;
+    ``start_funded``, per row of ``problem.units``, a funded set the search starts from).
     Plain conflicts are reported before solving.
     """
     if method not in METHODS:
@@ -43,7 +47,8 @@ def solve(
                 where="allocation problem",
             )
         try:
-            funded = module.mip_funded(prep, mip_gap)
+            begin = None if start_funded is None else np.asarray(start_funded, bool) & (prep.choose | prep.funded_fixed)
+            funded = module.mip_funded(prep, mip_gap, begin)
         except Infeasible:
             raise infeasible_error(prep, mip=True) from None
         prep = prep.with_funded(funded)

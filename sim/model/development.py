@@ -28,7 +28,7 @@ from scipy import special
 from sim.inputs.parameters import ParameterSet
 from sim.model import membership
 from sim.model.benefits import N_AGE, N_TENURE, BenefitTables
-from sim.model.outlook_kernel import project_year
+from sim.model.outlook_kernel import project_year, tenure_dropout
 from sim.model.rng import Process, uniforms
 from sim.model.saving import (
     compliance_target,
@@ -329,6 +329,7 @@ class YearOutlook:
         for _m in range(11):
             mix = mix @ ten_m
             self.tenure_months.append(mix)
+        self.tenure_stack = np.ascontiguousarray(np.stack(self.tenure_months), float)
         self.access = development_access(state, p)
         # what today's eligible members claim month by month as they age and gain tenure, by their
         # age band today (so survival applies per band): THB a year at generosity 1
@@ -399,10 +400,7 @@ class YearOutlook:
         p = self.p
         q_t = membership.dropout_yearly(g1, reliable, np.ones(rows.size, bool), np.ones(rows.size, bool), p)
         if existing:  # the year's average over the eligible members' tenure mix as it ages month by month
-            q = np.zeros(rows.size)
-            for mix in self.tenure_months:
-                mix = mix[rows]
-                q += (mix * q_t).sum(axis=1) / np.maximum(mix.sum(axis=1), 1e-300)
+            q = tenure_dropout(self.tenure_stack, np.asarray(rows, np.int64), np.ascontiguousarray(q_t, float))
             q = np.where(self.tenure_months[0][rows].sum(axis=1) > 0, q / len(self.tenure_months), q_t[:, 0])
         else:
             q = q_t[:, 0]

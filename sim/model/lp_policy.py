@@ -17,7 +17,8 @@ where
   the value of the fund state the year leaves there over the rest of the horizon, discounted
   (`state_value.HorizonOutlook`: a value of a fund's state — members past the wait, reserve
   ratio, governance, founded or not, dormant — fitted on the engine's own futures and shipped
-  in sim/data/state_value.json; `welfare-sim refit-value` re-estimates it);
+  in sim/data/state_value.json; `welfare-sim refit-value` re-estimates it), tabulated once a
+  year at 65 strengths (`year_tables`) and read between them by every curve and evaluation;
 - S(e) = 1 - exp(-e / scale) turns effort into strength, as in the engine;
 - o_i is the effort sub-district i already gets from the *other* units (the province and the
   region when u is a zone, the zone and the region when u is a province, ...). Effects
@@ -102,29 +103,60 @@ from sim.model.state_value import outlook as horizon_outlook
 from sim.model.targeting import water_fill_many
 
 STRENGTH_GRID = 64  # points of G_i(E) on [0, 1]: numerical resolution of the interpolation only
-COARSE_GRID = 32  # the same for the settling passes' curves (read from fewer forecast draws)
 MIP_GAP = 1e-4  # relative gap of the policy's final yearly mixed-integer solve (auditors' solves: 1e-9)
 COARSE_MIP_GAP = 1e-3  # the same for the settling passes
 FORECAST_SLOT = 16  # first slot of the forecast streams (the year's own view uses slots 0-4)
 
 
-def response(ctx, reference: np.ndarray | None = None, points: int = STRENGTH_GRID) -> tuple[np.ndarray, np.ndarray]:
-    """(grid of strength, G_i at each) for the year's state and parameters.
+def response(ctx) -> tuple[np.ndarray, np.ndarray]:
+    """(grid of strength, G_i at each): the year's expected people protected per sub-district at
+    each strength of development, with the matching pot's externality charged (`YearOutlook.
+    protected`). Computed once a year (`year_tables`) and read by every curve of the year."""
+    grid, with_pot, _ = year_tables(ctx)
+    return grid, with_pot
 
-    `reference` is the strength the year's allocation is expected to bring everywhere: the
-    matching pot is shared, so how far it stretches depends on everyone's effort (see
-    `YearOutlook`). Cached on the context for the same state, parameters and reference.
+
+def year_tables(ctx) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(grid, G with the pot's externality, G without it) for the year's state and parameters,
+    each (sub-districts, STRENGTH_GRID + 1); cached on the context for the same state and
+    parameters.
+
+    The matching pot is shared, so how far it stretches depends on everyone's effort (see
+    `YearOutlook`): the tables are read at the strength the even guess (`year_reference`) brings.
+    Across the allocations the LP reaches from its starts the pot's scale moves by about 0.05%
+    (Isan, 2023-2024: 0.38138-0.38158), far below what would change a curve, so the year's
+    outlook is computed once (it was once per pass and per evaluation, a third of the policy's
+    time).
     """
-    reference = np.zeros(ctx.state.n) if reference is None else np.asarray(reference, float)
     cached = getattr(ctx, "_response", None)
-    if (cached is not None and cached[0] is ctx.params and cached[1] is ctx.state
-            and np.array_equal(cached[2], reference) and cached[3].size == points + 1):
-        return cached[3], cached[4]
-    grid = np.linspace(0.0, 1.0, points + 1)
-    outlook = horizon_outlook(ctx.state, ctx.params, ctx.tables, reference)
-    table = outlook.protected_many(grid)
-    ctx._response = (ctx.params, ctx.state, reference, grid, table)
-    return grid, table
+    if cached is not None and cached[0] is ctx.params and cached[1] is ctx.state:
+        return cached[2]
+    grid = np.linspace(0.0, 1.0, STRENGTH_GRID + 1)
+    outlook = horizon_outlook(ctx.state, ctx.params, ctx.tables, year_reference(ctx))
+    parts = outlook.parts_many(grid)
+    pot = parts.pop("pot")
+    without = sum(parts.values()).T
+    tables = (grid, without + pot.T, without)
+    ctx._response = (ctx.params, ctx.state, tables)
+    return tables
+
+
+def year_reference(ctx) -> np.ndarray:
+    """The strength of development the year's allocation is expected to bring per sub-district,
+    read at the even guess (`even_guess`: every funded unit at the same share of its absorptive
+    capacity) and averaged over the settling passes' forecast views."""
+    funded = _problem(ctx, None).units["funded"].to_numpy()
+    money = even_guess(ctx, funded)
+    eff = effective_efficiency(ctx, funded_zones_of(ctx, money))
+    scale = ctx.params["effects.scale_thb"]
+    views = forecast_views(ctx, coarse_draws(ctx))
+    return np.mean([1 - np.exp(-sum(effort_by_level(ctx, money, seen, eff).values()) / scale) for seen in views],
+                   axis=0)
+
+
+def coarse_draws(ctx) -> int:
+    """Forecast views of the settling passes' curves: a quarter of `policy.lp.forecast_draws`."""
+    return max(int(ctx.params["policy.lp.forecast_draws"]) // 4, 1)
 
 
 def _interp(table: np.ndarray, rows: np.ndarray, strength: np.ndarray) -> np.ndarray:
@@ -188,24 +220,27 @@ def effective_efficiency(ctx, funded_zone: np.ndarray | None = None) -> np.ndarr
 
 
 def effort_by_level(ctx, money: np.ndarray, seen: dict[str, np.ndarray], eff: np.ndarray) -> dict[str, np.ndarray]:
-    """Effort per sub-district from each level (and per mentor row), for money per unit row,
-    placed as the engine places it (`development.spread_effort`, levels' posterior means
-    `seen`); the mentors of a zone share their pooled placement in proportion to their effort."""
+    """Effort per sub-district from each level (the mentors of all zones under "mentor"), for
+    money per unit row, placed as the engine places it (`development.spread_effort`, levels'
+    posterior means `seen`). The mentors of a zone pool their effort over it; each one's part of
+    the pooled placement is its share of the pool (`mentor_shares`)."""
     table = ctx.units.table
     over = table["overhead_thb"].to_numpy(float)
     cap_above = table["cap_thb"].to_numpy(float) - over
     effort = np.clip(money - over, 0.0, cap_above) * eff
     placed = spread_effort(effort, ctx.units, seen, ctx.params)
-    out = {lv: placed[lv] for lv in SPREAD_LEVELS}
-    mentors = ctx.units.rows("mentor")
-    if mentors.size:
-        zpos = units_zone_index(ctx.units)
-        pooled = np.bincount(ctx.units.mentor_zone, weights=effort[mentors], minlength=ctx.units.zone_rows.size)
-        for j, row in enumerate(mentors):
-            z = ctx.units.mentor_zone[j]
-            share = effort[row] / pooled[z] if pooled[z] > 0 else 0.0
-            out[f"mentor:{row}"] = np.where(zpos == z, placed["mentor"] * share, 0.0)
-    return out
+    return {lv: placed[lv] for lv in (*SPREAD_LEVELS, "mentor")}
+
+
+def mentor_shares(ctx, money: np.ndarray, eff: np.ndarray) -> np.ndarray:
+    """Per mentor row (in `units.rows("mentor")` order): its share of its zone's pooled mentor effort."""
+    units = ctx.units
+    mentors = units.rows("mentor")
+    over = units.table["overhead_thb"].to_numpy(float)[mentors]
+    cap_above = units.table["cap_thb"].to_numpy(float)[mentors] - over
+    effort = np.clip(money[mentors] - over, 0.0, cap_above) * eff[mentors]
+    pooled = np.bincount(units.mentor_zone, weights=effort, minlength=units.zone_rows.size)[units.mentor_zone]
+    return np.where(pooled > 0, effort / np.where(pooled > 0, pooled, 1.0), 0.0)
 
 
 def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: bool = False,
@@ -239,14 +274,13 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
         served = [np.flatnonzero(zpos == units.mentor_zone[j]) for j in range(mentors.size)]
         m_places = np.concatenate(served)
         m_group = np.repeat(np.arange(mentors.size), [s.size for s in served])
+    shares = mentor_shares(ctx, money, eff) if mentors.size else None
     views = []
     for seen in forecast_views(ctx, draws):
         parts = effort_by_level(ctx, money, seen, eff)
         total = sum(parts.values())
         views.append((seen, parts, total))
-    reference = np.mean([1 - np.exp(-total / scale) for _, _, total in views], axis=0)
-    full = draws >= int(params["policy.lp.forecast_draws"])
-    _, G = response(ctx, reference, STRENGTH_GRID if full else COARSE_GRID)
+    _, G = response(ctx)
     for seen, parts, total in views:
         for lv in SPREAD_LEVELS:
             part = units.cover[lv]
@@ -256,7 +290,7 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
             budgets = eff[:, None] * x
             gain += level_gain(G, ok, part[ok], seen[lv][ok], total[ok] - parts[lv][ok], budgets, scale) / draws
         if mentors.size:  # each mentor alone on top of everyone else's effort, all mentors at once
-            own = np.concatenate([parts[f"mentor:{row}"][s] for row, s in zip(mentors, served, strict=True)])
+            own = parts["mentor"][m_places] * shares[m_group]
             budgets = eff[mentors, None] * x[mentors]
             gain[mentors] += level_gain(G, m_places, m_group, seen["mentor"][m_places], total[m_places] - own,
                                         budgets, scale) / draws
@@ -335,8 +369,9 @@ def expected_protected(ctx, money: np.ndarray, draws: int | None = None) -> floa
 
     Every unit's effort is spread by the same forecast views of need the curves use, added up
     per sub-district (so the saturation between levels is exact, not linearised), turned into
-    strength and read through the one-year outlook at this allocation's own pot scale;
-    averaged over the views. This is the joint value the separable curves approximate; the
+    strength and read through the year's outlook without the pot's externality (`year_tables`:
+    the pot's scale is the year's; linear between its strengths, within 1e-5 of projecting
+    each view afresh); averaged over the views. This is the joint value the separable curves approximate; the
     LP uses it to choose between the allocations its passes reach from different starts.
     """
     units, params = ctx.units, ctx.params
@@ -345,12 +380,15 @@ def expected_protected(ctx, money: np.ndarray, draws: int | None = None) -> floa
     funded_zone = (money[units.zone_rows] > 0) & (money[units.zone_rows] >= zone_over - 1e-9)
     eff = effective_efficiency(ctx, funded_zone)
     scale = params["effects.scale_thb"]
-    strengths = []
     n_views = int(params["policy.lp.forecast_draws"]) if draws is None else int(draws)
-    for seen in forecast_views(ctx, max(n_views, 1)):
-        strengths.append(1 - np.exp(-sum(effort_by_level(ctx, money, seen, eff).values()) / scale))
-    outlook = horizon_outlook(ctx.state, params, ctx.tables, np.mean(strengths, axis=0))
-    return float(np.mean(outlook.protected_many(np.stack(strengths), pot_externality=False).sum(axis=0)))
+    _, _, G = year_tables(ctx)
+    places = np.arange(ctx.state.n)
+    total = 0.0
+    views = forecast_views(ctx, max(n_views, 1))
+    for seen in views:
+        strength = 1 - np.exp(-sum(effort_by_level(ctx, money, seen, eff).values()) / scale)
+        total += float(_interp(G, places, strength).sum())
+    return total / len(views)
 
 
 def rule_starts(ctx) -> list[np.ndarray]:
@@ -402,7 +440,8 @@ def settle(ctx):
     from different starts can settle in different places; they are compared on the full
     objective (`full_objective`), and the best is solved once more with curves from all the
     draws and the mixed-integer choice of which units to fund; of the two the one with the
-    larger full objective is kept. With one pass only the even guess is solved, with all the
+    larger full objective is kept (the mixed-integer search starts from the best start's funded
+    set). With one pass only the even guess is solved, with all the
     draws and the choice.
     """
     params = ctx.params
@@ -413,7 +452,7 @@ def settle(ctx):
     if passes == 1:
         problem = _problem(ctx, even_guess(ctx, funded))
         return problem, solve(problem, method="fast", mip=mip, mip_gap=MIP_GAP)
-    coarse = max(draws // 4, 1)
+    coarse = coarse_draws(ctx)
     views = max(draws // 2, 1)  # forecast views of the joint evaluation (common to every candidate)
     candidates = []
     for money in [even_guess(ctx, funded), *rule_starts(ctx)]:
@@ -425,7 +464,9 @@ def settle(ctx):
         candidates.append((full_objective(ctx, money, problem, draws=views), problem, result, money))
     value, problem, result, money = max(candidates, key=lambda c: c[0])
     final = _problem(ctx, money, previous=result)
-    final_result = solve(final, method="fast", mip=mip, mip_gap=MIP_GAP)
+    over = final.units["overhead_thb"].to_numpy(float)
+    final_result = solve(final, method="fast", mip=mip, mip_gap=MIP_GAP,
+                         start_funded=(money > 0) & (money >= over - 1e-9))  # the best start's funded set
     if full_objective(ctx, _amounts(ctx, final_result), final, draws=views) >= value:
         return final, final_result
     return problem, result

@@ -131,3 +131,27 @@ def project_year(rows, elig_age, wait_age, founders, nonmem, q, q_new, rate_sat,
         out[7, k] = income
         out[8, k] = eligible
     return out
+
+
+@njit(cache=True)
+def tenure_dropout(mixes, rows, q_t):
+    """Per fund k: the year's dropout averaged over its eligible members' tenure mix month by
+    month, sum over months m of (mix_m . q_t[k]) / max(sum of mix_m, 1e-300), divided by the
+    number of months (`mixes`: (months, sub-districts, tenure bands), read at rows[k]). The
+    same products and sums in the same order as the numpy statement (`mix[rows] * q_t` summed
+    over bands, month by month; `tests/test_outlook_kernel.py`), without gathering every month's
+    mix for every row."""
+    n_months, _, n_bands = mixes.shape
+    out = np.zeros(rows.shape[0])
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        q = 0.0
+        for m in range(n_months):
+            num = 0.0
+            den = 0.0
+            for b in range(n_bands):
+                num += mixes[m, r, b] * q_t[k, b]
+                den += mixes[m, r, b]
+            q += num / max(den, 1e-300)
+        out[k] = q
+    return out

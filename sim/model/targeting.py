@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.fill_kernel import fill_sorted
+
 # A need below this share of the largest need is "no value" (e.g. a place where development
 # changes nothing, up to rounding): its posterior is 0 and it does not enter the prior fit,
 # where log(1e-300) would stretch the estimated spread of need without telling anything.
@@ -186,6 +188,25 @@ def water_fill(need: np.ndarray, budget: np.ndarray, base_effort: np.ndarray | f
     is placed. Each group's effort is conserved exactly (up to rounding).
     Returns effort per place.
     """
+    need = np.asarray(need, float)
+    groups = np.asarray(groups, np.int64)
+    budget = np.asarray(budget, float)
+    n = need.size
+    covered = groups >= 0
+    if not covered.any() or budget.size == 0:
+        return np.zeros(n)
+    base = np.broadcast_to(np.asarray(base_effort, float), (n,))
+    pos = covered & (need > 0) & (budget[np.where(covered, groups, 0)] > 0)
+    idx = np.flatnonzero(pos)
+    t = scale * np.log(need[idx]) - base[idx]
+    order = np.lexsort((-t, groups[idx]))
+    return fill_sorted(n, groups, budget, groups[idx][order], idx[order], t[order])
+
+
+def water_fill_numpy(need: np.ndarray, budget: np.ndarray, base_effort: np.ndarray | float, scale: float,
+                     groups: np.ndarray) -> np.ndarray:
+    """`water_fill` in numpy: the readable statement of the arithmetic `fill_kernel.fill_sorted`
+    compiles (tests compare the two bit for bit)."""
     need = np.asarray(need, float)
     groups = np.asarray(groups, np.int64)
     budget = np.asarray(budget, float)

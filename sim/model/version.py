@@ -35,6 +35,15 @@ History:
    waiting members, projected apart since model 5, no longer counted in the first band) as it ages
    month by month through the year: development's one-year full effect on the history's start
    +0.6% against the engine (was +10.4%).
+8. The `lp` policy reads the year's outlook once (issue 15): its curves and the joint evaluation
+   of its candidate allocations share one table of the year's expected people protected by
+   strength, with the matching pot's scale read at the even guess (it moves by about 0.05%
+   between the allocations the passes reach; each pass and evaluation used to re-project at its
+   own), the evaluation reads the table between its 65 strengths (within 2e-6 of projecting
+   every view afresh), the settling passes' curves use the full table (they used a 33-point
+   one), and the mixed-integer search starts from the best start's funded set. Rule policies
+   draw and do exactly what they did in model 7 (bit for bit); the `lp` policy's allocations of
+   Isan's first three years are unchanged to the baht.
 """
 
-MODEL_VERSION = 7
+MODEL_VERSION = 8

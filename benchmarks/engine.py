@@ -15,7 +15,9 @@ Prints three tables (and optionally writes them as CSV):
    development (units, the outlook that values effort, targeting), policy (the allocation; the
    LP under `lp`), outputs — from cProfile with the process's CPU clock, and the kernel's
    random draws per founded fund-month, counted by the kernel itself in its debug build
-   (WELFARE_SIM_COUNT_DRAWS=1, compiled fresh and never cached).
+   (WELFARE_SIM_COUNT_DRAWS=1, compiled fresh and never cached); and the `lp` policy's
+   decision by phase (the year's outlook table, forecast views, placing effort, the curves'
+   compiled sweeps, LP solves, the MIP), per simulated year.
 
 Every workload runs in a fresh process (a warm-up replicate first, so compilation is not
 timed); the figure is the minimum over repeats, wall clock, with the CPU time beside it. On a
@@ -87,6 +89,37 @@ phases = {{
 phases["development"] = max(total - sum(phases.values()), 0.0)
 phases["total"] = total
 print(json.dumps(phases))
+"""
+
+LP_PROFILE = r"""
+import cProfile, json, pstats, time
+import numba
+numba.set_num_threads(1)
+from sim.inputs.scenario import scenario_from_dict
+from sim.model.engine import Simulation, simulate
+s = scenario_from_dict({{"run": {{"region": "isan", "years": {years}}}, "policy": {{"kind": "lp"}}}})
+simulate(s.with_overrides({{}}, years=1), 0, outputs=("summary",))
+sim = Simulation(s, 1, outputs=("summary",))
+prof = cProfile.Profile(time.process_time)
+while sim.year < sim.end:
+    ctx = sim.prepare_year()
+    money = prof.runcall(sim.decide, ctx)
+    sim.run_year(ctx, money)
+stats = pstats.Stats(prof).stats
+def cum(*names):
+    return sum(v[3] for (path, _line, fn), v in stats.items() if fn in names and "/sim/" in path)
+total = cum("decide")
+phases = {{
+    "outlook table": cum("year_tables"),
+    "forecast views": cum("forecast_views"),
+    "placing effort": cum("effort_by_level"),
+    "curve sweeps": cum("level_gain"),
+    "LP solves": cum("solve_lp"),
+    "MIP": cum("mip_funded"),
+}}
+phases["rest"] = max(total - sum(phases.values()), 0.0)
+phases["total"] = total
+print(json.dumps({{k: v / {years} for k, v in phases.items()}}))
 """
 
 DRAWS = r"""
@@ -185,6 +218,8 @@ def profile(args) -> dict:
     before = load()
     phases = _python(PROFILE.format(years=20, policy="zone_share"))
     phases["load"] = f"{before} -> {load()}"
+    if not args.skip_lp:
+        phases["lp"] = _python(LP_PROFILE.format(years=args.lp_years))
     if not args.skip_draws:
         counted = _python(DRAWS.format(years=args.draw_years), env={"WELFARE_SIM_COUNT_DRAWS": "1"})
         phases["draws_per_founded_fund_month"] = (counted["draws"] / max(counted["founded_fund_months"], 1)
@@ -219,6 +254,12 @@ def main() -> None:
     for name in ("monthly", "yearly", "development", "policy", "outputs", "total"):
         share = phases[name] / phases["total"] if phases["total"] else 0.0
         print(f"  {name:<12}{phases[name]:>7.2f} s {share:>6.0%}")
+    if "lp" in phases:
+        lp = phases["lp"]
+        print("\nProfile of the lp policy's decision, Isan, 1 thread, CPU seconds per simulated year "
+              "(the outlook table counts the placing and views of its reference strength)")
+        for name, value in lp.items():
+            print(f"  {name:<16}{value:>7.2f} s")
     if "draws_per_founded_fund_month" in phases:
         print(f"  random draws per founded fund-month (counted by the kernel's debug build): "
               f"{phases['draws_per_founded_fund_month']:.1f}")
@@ -226,8 +267,10 @@ def main() -> None:
     if args.csv:
         import csv
 
+        profile_row = {k: v for k, v in phases.items() if k != "lp"}
+        profile_row.update({f"lp {k}": v for k, v in phases.get("lp", {}).items()})
         for name, rows in (("goals", [{k: v for k, v in r.items() if k != "_run"} for r in goal_rows]),
-                           ("context", context_rows), ("profile", [phases])):
+                           ("context", context_rows), ("profile", [profile_row])):
             with open(f"{args.csv}_{name}.csv", "w", newline="") as fh:
                 writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
                 writer.writeheader()

@@ -69,6 +69,29 @@ class Units:
         lv = self.levels
         return np.flatnonzero((lv == "region") | (lv == "province_group") | (lv == "province"))
 
+    def trainer_targets(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the rows that train zones, targets[trainer, zone]): the region trains every zone, a
+        province group those in its provinces, a province its own (`capacity_building`). Built
+        once from the table and kept (the yearly rules and the `lp` policy ask every year)."""
+        cached = self.__dict__.get("_trainer_targets")
+        if cached is not None:
+            return cached
+        level = self.levels
+        code = self.table["province_code"].to_numpy()
+        zone_prov = code[self.zone_rows]
+        rows = self.spreading_rows()
+        targets = np.zeros((rows.size, self.zone_rows.size), bool)
+        for i, r in enumerate(rows):
+            if level[r] == "province":
+                targets[i] = zone_prov == code[r]
+            elif level[r] == "province_group":
+                provinces = set(code[self.cover["province"][self.cover["province_group"] == r]])
+                targets[i] = [c in provinces for c in zone_prov]
+            else:
+                targets[i] = True
+        self.__dict__["_trainer_targets"] = (rows, targets)
+        return rows, targets
+
 
 @dataclass
 class DevelopmentState:
@@ -754,23 +777,12 @@ def effort_per_thb(units: Units, dev: DevelopmentState, params: ParameterSet, fu
     funded zone, a province group with one in its provinces, the region if any."""
     eff = unit_efficiency(units, dev, params)
     train = params["units.zone_capacity.building_share"]
-    if train <= 0 or not np.asarray(funded_zone).any():
+    funded_zone = np.asarray(funded_zone, bool)
+    if train <= 0 or not funded_zone.any():
         return eff
-    table = units.table
-    level = units.levels
-    zone_prov = table["province_code"].to_numpy()[units.zone_rows]
-    provinces_with = set(zone_prov[np.asarray(funded_zone, bool)])
+    rows, targets = units.trainer_targets()
     out = eff.copy()
-    for r in units.spreading_rows():
-        if level[r] == "province":
-            hit = table["province_code"].iat[r] in provinces_with
-        elif level[r] == "province_group":
-            provs = table.loc[units.cover["province"][units.cover["province_group"] == r], "province_code"].unique()
-            hit = bool(provinces_with.intersection(provs))
-        else:
-            hit = True
-        if hit:
-            out[r] *= 1 - train
+    out[rows[(targets & funded_zone[None, :]).any(axis=1)]] *= 1 - train
     return out
 
 
@@ -784,17 +796,9 @@ def capacity_building(effort: np.ndarray, units: Units, funded_zone: np.ndarray,
     if share <= 0 or not funded_zone.any():
         return effort, per_zone
     effort = effort.copy()
-    province_code = units.table["province_code"].to_numpy()
-    zone_prov = province_code[units.zone_rows]
-    level = units.levels
-    for r in units.spreading_rows():
-        if level[r] == "province":
-            targets = funded_zone & (zone_prov == province_code[r])
-        elif level[r] == "province_group":
-            provs = province_code[units.cover["province"][units.cover["province_group"] == r]]
-            targets = funded_zone & np.isin(zone_prov, provs)
-        else:
-            targets = funded_zone
+    rows, trains = units.trainer_targets()
+    for r, trained in zip(rows, trains, strict=True):
+        targets = funded_zone & trained
         if targets.any() and effort[r] > 0:
             spent = effort[r] * share
             effort[r] -= spent

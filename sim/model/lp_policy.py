@@ -497,28 +497,8 @@ def last_funded_zones(ctx) -> np.ndarray:
 
 
 def trainer_targets(ctx) -> tuple[np.ndarray, np.ndarray]:
-    """(rows of the units that train zones, targets[trainer, zone]): the region trains every
-    funded zone, a province group those in its provinces, a province its own
-    (`development.capacity_building`). Depends on the units only: kept on them (read, never changed)."""
-    units = ctx.units
-    cached = units.__dict__.get("_trainer_targets")
-    if cached is not None:
-        return cached
-    table = units.table
-    level = units.levels
-    zone_prov = table["province_code"].to_numpy()[units.zone_rows]
-    rows = units.spreading_rows()
-    targets = np.zeros((rows.size, units.zone_rows.size), bool)
-    for i, r in enumerate(rows):
-        if level[r] == "province":
-            targets[i] = zone_prov == table["province_code"].iat[r]
-        elif level[r] == "province_group":
-            provs = table.loc[units.cover["province"][units.cover["province_group"] == r], "province_code"].unique()
-            targets[i] = np.isin(zone_prov, provs)
-        else:
-            targets[i] = True
-    units.__dict__["_trainer_targets"] = (rows, targets)
-    return rows, targets
+    """(rows of the units that train zones, targets[trainer, zone]) (`Units.trainer_targets`)."""
+    return ctx.units.trainer_targets()
 
 
 def zone_training(ctx, money: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -75,3 +75,31 @@ def test_a_unit_that_sees_no_need_spreads_its_effort_evenly(year):
     slow = numpy_gain(G, ok, owner, need, other, budgets, scale)
     np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
     assert fast[owner[0], 2] > fast[owner[0], 1] > 0 and fast[owner[0], 0] == 0
+
+
+def python_concave_slopes(x, gain):
+    """The least concave majorant's slopes in plain Python (the statement the kernel compiles)."""
+    n, k = x.shape
+    slopes = np.zeros_like(gain)
+    for u in range(n):
+        px, py = np.concatenate([[0.0], x[u]]), np.concatenate([[0.0], gain[u]])
+        hull = [0]
+        for j in range(1, k + 1):
+            while len(hull) >= 2 and ((py[hull[-1]] - py[hull[-2]]) * (px[j] - px[hull[-2]])
+                                      <= (py[j] - py[hull[-2]]) * (px[hull[-1]] - px[hull[-2]])):
+                hull.pop()
+            hull.append(j)
+        for a, b in zip(hull[:-1], hull[1:], strict=False):
+            slopes[u, a:b] = (py[b] - py[a]) / max(px[b] - px[a], 1e-9)
+    return np.maximum(slopes, 0.0)
+
+
+def test_the_compiled_majorant_is_the_python_hull_to_the_last_bit():
+    rng = np.random.default_rng(3)
+    x = np.cumsum(rng.uniform(1e3, 5e4, (300, 12)), axis=1)
+    gain = np.cumsum(rng.normal(0.5, 1.0, (300, 12)), axis=1)  # convex stretches, dips, negatives
+    gain[:50] = np.sqrt(x[:50])  # already concave
+    slopes = lp.concave_slopes(x, gain)
+    np.testing.assert_array_equal(slopes, python_concave_slopes(x, gain))
+    assert (np.diff(slopes, axis=1) <= 1e-12).all() and (slopes >= 0).all()
+    np.testing.assert_array_equal(slopes[:50] > 0, True)

@@ -71,3 +71,36 @@ def level_gains(table, rows, t, other, before, bounds, budgets, scale):
                 gain += _read(table, rows[i], 1.0 - math.exp(-(other[i] + x) / scale)) - before[i]
             out[u, k] = gain
     return out
+
+
+@njit(cache=True)
+def majorant_slopes(x, gain):
+    """Per row: slopes on the segments ending at x[u] of the least concave majorant of the points
+    (0, 0), (x[u, k], gain[u, k]) (an upper hull, by one pass with a stack), not yet clipped."""
+    n, k = x.shape
+    slopes = np.zeros((n, k))
+    px = np.zeros(k + 1)
+    py = np.zeros(k + 1)
+    hull = np.zeros(k + 1, np.int64)
+    for u in range(n):
+        for j in range(k):
+            px[j + 1] = x[u, j]
+            py[j + 1] = gain[u, j]
+        top = 1  # hull[0] = 0
+        hull[0] = 0
+        for j in range(1, k + 1):
+            while top >= 2:
+                a, b = hull[top - 2], hull[top - 1]
+                # drop b if it lies on or below the chord from a to j
+                if (py[b] - py[a]) * (px[j] - px[a]) <= (py[j] - py[a]) * (px[b] - px[a]):
+                    top -= 1
+                else:
+                    break
+            hull[top] = j
+            top += 1
+        for h in range(top - 1):
+            a, b = hull[h], hull[h + 1]
+            s = (py[b] - py[a]) / max(px[b] - px[a], 1e-9)
+            for j in range(a, b):
+                slopes[u, j] = s
+    return slopes

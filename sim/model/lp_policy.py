@@ -88,7 +88,7 @@ from scipy import special
 
 from sim.allocation import AllocationProblem, solve
 from sim.inputs.parameters import ParameterSet
-from sim.model.curve_kernel import level_gains
+from sim.model.curve_kernel import level_gains, majorant_slopes
 from sim.model.development import (
     LEVELS,
     SPREAD_LEVELS,
@@ -334,27 +334,9 @@ def concave_slopes(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
 
     A unit whose curve is convex at first (a threshold the money must pass before people are
     protected) gets the chord over the convex stretch, the LP's standard relaxation; slopes
-    are then non-increasing and clipped at zero.
+    are then non-increasing and clipped at zero (`curve_kernel.concave_slopes`, compiled).
     """
-    n, k = x.shape
-    slopes = np.zeros_like(gain)
-    for u in range(n):
-        px = np.concatenate([[0.0], x[u]])
-        py = np.concatenate([[0.0], gain[u]])
-        hull = [0]
-        for j in range(1, k + 1):
-            while len(hull) >= 2:
-                a, b = hull[-2], hull[-1]
-                # drop b if it lies on or below the chord from a to j
-                if (py[b] - py[a]) * (px[j] - px[a]) <= (py[j] - py[a]) * (px[b] - px[a]):
-                    hull.pop()
-                else:
-                    break
-            hull.append(j)
-        for a, b in zip(hull[:-1], hull[1:], strict=False):
-            s = (py[b] - py[a]) / max(px[b] - px[a], 1e-9)
-            slopes[u, a:b] = s
-    return np.maximum(slopes, 0.0)
+    return np.maximum(majorant_slopes(np.ascontiguousarray(x, float), np.ascontiguousarray(gain, float)), 0.0)
 
 
 def curve_value(x: np.ndarray, slopes: np.ndarray, above: float) -> float:

@@ -38,8 +38,9 @@ def level_gains(table, rows, t, other, before, bounds, budgets, scale):
 
     Each unit's places are sorted by `t` (scale ln need - other effort) from highest, with
     need > 0; `rows` their rows of `table`, `other` the effort the other units put there and
-    `before` G there at that effort alone (all aligned with `t`); `budgets` (units, K) the unit's effort at each point of its curve, rising
-    along the row. A unit with no place in the list gains nothing.
+    `before` G there at that effort alone (all aligned with `t`); `budgets` (units, K) the
+    unit's effort at each point of its curve, rising along the row. A unit with no place in the
+    list gains nothing.
     """
     n_units, k_points = budgets.shape
     out = np.zeros((n_units, k_points))

@@ -348,11 +348,11 @@ class YearOutlook:
         # today's eligible members by tenure band as the year moves them up a band month by month
         # (the waiting members are projected apart, at the first band's dropout)
         mix = elig_cells.sum(axis=1)
-        self.tenure_months = [mix]
+        months = [mix]
         for _m in range(11):
             mix = mix @ ten_m
-            self.tenure_months.append(mix)
-        self.tenure_stack = np.ascontiguousarray(np.stack(self.tenure_months), float)
+            months.append(mix)
+        self.tenure_months = np.ascontiguousarray(np.stack(months), float)  # (months, funds, bands)
         self.access = development_access(state, p)
         # what today's eligible members claim month by month as they age and gain tenure, by their
         # age band today (so survival applies per band): THB a year at generosity 1
@@ -423,7 +423,7 @@ class YearOutlook:
         p = self.p
         q_t = membership.dropout_yearly(g1, reliable, np.ones(rows.size, bool), np.ones(rows.size, bool), p)
         if existing:  # the year's average over the eligible members' tenure mix as it ages month by month
-            q = tenure_dropout(self.tenure_stack, np.asarray(rows, np.int64), np.ascontiguousarray(q_t, float))
+            q = tenure_dropout(self.tenure_months, np.asarray(rows, np.int64), np.ascontiguousarray(q_t, float))
             q = np.where(self.tenure_months[0][rows].sum(axis=1) > 0, q / len(self.tenure_months), q_t[:, 0])
         else:
             q = q_t[:, 0]

@@ -281,19 +281,18 @@ def unit_curves(ctx, n_segments: int, money: np.ndarray | None = None, *, raw: b
         total = sum(parts.values())
         views.append((seen, parts, total))
     _, G = response(ctx)
+    budgets = eff[:, None] * x  # each unit's effort at each point of its curve
     for seen, parts, total in views:
         for lv in SPREAD_LEVELS:
             part = units.cover[lv]
             ok = np.flatnonzero(part >= 0)
             if ok.size == 0:
                 continue
-            budgets = eff[:, None] * x
             gain += level_gain(G, ok, part[ok], seen[lv][ok], total[ok] - parts[lv][ok], budgets, scale) / draws
         if mentors.size:  # each mentor alone on top of everyone else's effort, all mentors at once
             own = parts["mentor"][m_places] * shares[m_group]
-            budgets = eff[mentors, None] * x[mentors]
             gain[mentors] += level_gain(G, m_places, m_group, seen["mentor"][m_places], total[m_places] - own,
-                                        budgets, scale) / draws
+                                        budgets[mentors], scale) / draws
     if raw:
         prev_x = np.concatenate([np.zeros((n_units, 1)), x[:, :-1]], axis=1)
         prev_g = np.concatenate([np.zeros((n_units, 1)), gain[:, :-1]], axis=1)
@@ -334,7 +333,7 @@ def concave_slopes(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
 
     A unit whose curve is convex at first (a threshold the money must pass before people are
     protected) gets the chord over the convex stretch, the LP's standard relaxation; slopes
-    are then non-increasing and clipped at zero (`curve_kernel.concave_slopes`, compiled).
+    are then non-increasing and clipped at zero (`curve_kernel.majorant_slopes`, compiled).
     """
     return np.maximum(majorant_slopes(np.ascontiguousarray(x, float), np.ascontiguousarray(gain, float)), 0.0)
 
@@ -353,8 +352,9 @@ def expected_protected(ctx, money: np.ndarray, draws: int | None = None) -> floa
     per sub-district (so the saturation between levels is exact, not linearised), turned into
     strength and read through the year's outlook without the pot's externality (`year_tables`:
     the pot's scale is the year's; linear between its strengths, within 1e-5 of projecting
-    each view afresh); averaged over the views. This is the joint value the separable curves approximate; the
-    LP uses it to choose between the allocations its passes reach from different starts.
+    each view afresh); averaged over the views. This is the joint value the separable curves
+    approximate; the LP uses it to choose between the allocations its passes reach from
+    different starts.
     """
     units, params = ctx.units, ctx.params
     over = units.table["overhead_thb"].to_numpy(float)
@@ -423,8 +423,7 @@ def settle(ctx):
     objective (`full_objective`), and the best is solved once more with curves from all the
     draws and the mixed-integer choice of which units to fund; of the two the one with the
     larger full objective is kept (the mixed-integer search starts from the best start's funded
-    set). With one pass only the even guess is solved, with all the
-    draws and the choice.
+    set). With one pass only the even guess is solved, with all the draws and the choice.
     """
     params = ctx.params
     funded = _problem(ctx, None).units["funded"].to_numpy()

@@ -366,6 +366,52 @@ def test_ctrl_c_keeps_finished_runs_exits_130_and_resumes(cli_project, cli_refer
     assert_same(load_results(out), cli_reference)
 
 
+POOL_SCRIPT = textwrap.dedent("""
+    import multiprocessing, sys
+    import toy_model
+    from sim.experiments.worker import QuietProcessPool
+    pool = QuietProcessPool(1, mp_context=multiprocessing.get_context("spawn"),
+                            initializer=toy_model.slow_starting_worker)
+    try:
+        pool.submit(sum, [1, 2]).result()
+    except KeyboardInterrupt:
+        pool.shutdown(wait=True, cancel_futures=True)
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+""")
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_while_a_worker_starts_prints_no_worker_traceback(tmp_path):
+    """Workers start on demand inside ``submit``; a Ctrl-C that reaches one before it has
+    run `init_worker` (held there by `toy_model.slow_starting_worker`) waits, blocked, and is
+    then ignored: only the parent reacts. A plain ProcessPoolExecutor prints the worker's
+    KeyboardInterrupt traceback here (the CI failure of stop 21)."""
+    started, gate = tmp_path / "started", tmp_path / "gate"
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{TESTS}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "TOY_STARTED": str(started),
+        "TOY_GATE": str(gate),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", POOL_SCRIPT], env=env, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 100
+    while not started.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the worker did not start"
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)  # the parent and the starting worker, like Ctrl-C
+    time.sleep(0.2)  # let the signal land (it is pending either way) before the gate opens
+    gate.write_text("open")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
 @pytest.mark.timeout(120)
 def test_sigkill_midway_then_resume_equals_uninterrupted(cli_project, cli_reference, tmp_path):
     out = tmp_path / "out"

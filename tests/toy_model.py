@@ -144,3 +144,15 @@ def ragged(spec: RunSpec) -> dict[str, pd.DataFrame]:
     if spec.point_id == 2:
         summary["only_some"] = "yes"
     return {"summary": summary}
+
+
+def slow_starting_worker() -> None:
+    """A pool initializer that holds a worker in its start-up until the file TOY_GATE exists,
+    after writing TOY_STARTED: a test presses Ctrl-C in exactly that state (a worker that has
+    started but not yet run `init_worker`), then opens the gate."""
+    from sim.experiments.worker import init_worker
+
+    Path(os.environ["TOY_STARTED"]).write_text("started")
+    while not os.path.exists(os.environ["TOY_GATE"]):
+        time.sleep(0.02)
+    init_worker()

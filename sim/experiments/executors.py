@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sim.errors import SimError
 from sim.experiments import store
 from sim.experiments.runs import ModelFn, RunSpec
-from sim.experiments.worker import THREAD_ENV_VARS, Job, execute_run, init_worker
+from sim.experiments.worker import THREAD_ENV_VARS, Job, QuietProcessPool, execute_run, init_worker
 from sim.progress import progress_bar
 
 
@@ -198,7 +198,7 @@ def make_backend(
     # "spawn" because forking a parent with threads (progress bar, Dask, notebooks) can hang.
     cleanup = ExitStack()
     cleanup.enter_context(_single_thread_env())
-    pool = cf.ProcessPoolExecutor(
+    pool = QuietProcessPool(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=init_worker,

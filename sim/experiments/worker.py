@@ -6,12 +6,14 @@ nothing piles up there however many runs a sweep has.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import functools
 import importlib
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +73,38 @@ class Job:
     record: dict[str, Any]
 
 
+@contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Hold Ctrl-C back in this thread (and in processes it starts) for the duration.
+
+    A process started while SIGINT is blocked inherits the block across fork and exec, so a
+    Ctrl-C that arrives while a worker is still importing waits instead of printing that
+    worker's traceback; :func:`init_worker` then ignores it. The parent loses nothing: the
+    signal is delivered as soon as the block ends.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class QuietProcessPool(cf.ProcessPoolExecutor):
+    """A process pool whose workers never see Ctrl-C: the parent decides what it means.
+
+    Python 3.9+ starts "spawn" workers on demand inside ``submit``, so a worker can be
+    starting up at the moment the user presses Ctrl-C; it then starts with SIGINT blocked
+    (:func:`sigint_blocked`) and ignores it once :func:`init_worker` runs.
+    """
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        with sigint_blocked():
+            return super().submit(fn, *args, **kwargs)
+
+
 def init_worker() -> None:
     """Process-pool initializer: one BLAS/OpenMP/numba thread per worker, Ctrl-C left to the parent.
 
@@ -81,6 +115,8 @@ def init_worker() -> None:
     for var in THREAD_ENV_VARS:
         os.environ[var] = "1"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # started with it blocked (QuietProcessPool)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # a pending one is dropped
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)

@@ -20,9 +20,10 @@ Which parameters, over which band (:func:`study_parameters`):
 - left out, each with its reason (:data:`EXCLUDED`): the policy itself (what the two scenarios
   set), options that are off in both scenarios, compositions.
 
-The study runs on a few Isan provinces for five years (:class:`StudyConfig`), with the
-development budget scaled by their share of Isan's sub-districts so each place gets the money
-it would get in an Isan run.
+The study runs on a few Isan provinces for twenty years, the answer's horizon
+(:class:`StudyConfig`; zone capacity pays late, so a short horizon screens a different
+question), with the development budget scaled by their share of Isan's sub-districts so each
+place gets the money it would get in an Isan run.
 """
 
 from __future__ import annotations
@@ -241,8 +242,8 @@ class StudyConfig:
     treatment: str = str(REPO / "scenarios" / "zone_all_2023.toml")
     control: str = str(REPO / "scenarios" / "province_2021.toml")
     region: tuple[str, ...] = ("35", "42", "49")  # Yasothon, Loei, Mukdahan: three province clusters
-    years: int = 5
-    morris_trajectories: int = 10
+    years: int = 20  # the answer's horizon (sim.studies.answer)
+    morris_trajectories: int = 20
     morris_grid_levels: int = 4
     sobol_top: int = 8
     sobol_samples: int = 32
@@ -308,7 +309,7 @@ def run_study(cfg: StudyConfig, out: str | Path, progress: bool = True) -> dict[
     final = res.summary[res.summary["year"] == res.summary["year"].max()]
     headline = _headline(final, scale_isan)
     timings["headline_seconds"] = time.perf_counter() - t0
-    say(f"headline at the defaults: {headline['difference']:+,.0f} people protected "
+    say(f"headline at the defaults: {headline['difference']:+,.0f} discounted person-years protected "
         f"(95% CI {headline['ci_low']:+,.0f} to {headline['ci_high']:+,.0f}) in {base['subdistricts']} sub-districts")
 
     t1 = time.perf_counter()
@@ -440,14 +441,14 @@ def _figures(morris: pd.DataFrame, sobol: pd.DataFrame, out: Path, base: dict, c
     where = f"{len(cfg.region)} Isan provinces ({', '.join(cfg.region)}), {base['subdistricts']} sub-districts"
     caption = source_caption(scenarios=["zone_all_2023", "province_2021"], replicates=1,
                              extra=f"{where}; Morris r = {cfg.morris_trajectories}, SALib")
-    fig = plot_sobol(shown, title="Morris screening, top 20: what moves people protected\n"
+    fig = plot_sobol(shown, title="Morris screening, top 20: what moves discounted person-years protected\n"
                      "(every zone funded − province practice)", caption=caption)
     written += save_figure(fig, out / "morris")
     caption = source_caption(scenarios=["zone_all_2023", "province_2021"], replicates=1,
                              extra=f"{where}; Sobol N = {cfg.sobol_samples}, SALib")
     if not bool(sobol["reliable"].all()):
         caption += "\nHatched: unreliable (sample too small or interval wider than the index)."
-    fig = plot_sobol(sobol, title=f"Sobol indices, top {len(set(sobol['parameter']))} from Morris: people protected\n"
+    fig = plot_sobol(sobol, title=f"Sobol indices, top {len(set(sobol['parameter']))} from Morris: person-years protected\n"
                      "(every zone funded − province practice)", caption=caption)
     written += save_figure(fig, out / "sobol")
     return written
@@ -459,14 +460,14 @@ def _markdown(summary: Mapping, ranking: pd.DataFrame, bands: pd.DataFrame) -> s
     lines = [
         "# What matters most for the province-versus-zone answer",
         "",
-        "Written by `welfare-sim sensitivity` (sim/sensitivity_study.py).",
+        "Written by `welfare-sim sensitivity` (sim/studies/sensitivity.py).",
         "",
-        f"Headline: people protected in {h['year']}, every zone funded (zone_all_2023) minus the province "
+        f"Headline: person-years protected {h['year'] - cfg['years'] + 1}-{h['year']}, discounted as in every command (sim.model.metrics), every zone funded (zone_all_2023) minus the province "
         f"practice (province_2021), paired on common random numbers, in {summary['subdistricts']} sub-districts "
         f"of {len(cfg['region'])} Isan provinces ({', '.join(cfg['region'])}), {cfg['years']} years, budget scaled "
         f"to their share of Isan's ({summary['budget_scale']:.3f} x 75 million THB).",
         "",
-        f"At the defaults: {h['difference']:+,.0f} people protected (95% CI {h['ci_low']:+,.0f} to {h['ci_high']:+,.0f}, "
+        f"At the defaults: {h['difference']:+,.0f} person-years (95% CI {h['ci_low']:+,.0f} to {h['ci_high']:+,.0f}, "
         f"{h['replicates']} replicates); x {1 / summary['budget_scale']:.1f} for all of Isan: about "
         f"{h['difference_scaled_to_isan']:+,.0f}.",
         "",
@@ -485,7 +486,7 @@ def _markdown(summary: Mapping, ranking: pd.DataFrame, bands: pd.DataFrame) -> s
     lines += ["", f"Noise floor: run-to-run noise alone would give mu* of about {floor:,.0f} (replicate sd of the "
               f"difference {h['replicate_sd']:,.0f}, without the help of common random numbers, so an upper bound). "
               f"{len(above)} parameters are above it: " + ", ".join(f"`{p}`" for p in above["parameter"]) + ".",
-              "", "## Ranking (top 20 by Morris mu*, people protected per whole band)", "",
+              "", "## Ranking (top 20 by Morris mu*, discounted person-years per whole band)", "",
               "| rank | parameter | status | band | mu* (± 95%) | sigma | above noise | S1 | ST |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in ranking.head(20).itertuples():

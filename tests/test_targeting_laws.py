@@ -301,3 +301,17 @@ def test_the_compiled_water_fill_is_the_numpy_statement_to_the_last_bit():
         slow = water_fill_numpy(need, budget, base, 30_000.0, groups)
         np.testing.assert_array_equal(fast, slow)
         assert fast.sum() > 0 or budget[np.unique(groups[groups >= 0])].sum() == 0
+
+
+def test_places_are_ordered_within_groups_exactly_as_lexsort_orders_them():
+    """`order_within_groups` (two stable sorts, the second by radix) is ``np.lexsort((-t, g))``:
+    ties in t keep their original order, whatever the number or range of the groups."""
+    from sim.model.targeting import order_within_groups
+
+    rng = np.random.default_rng(5)
+    for case in range(300):
+        n = int(rng.integers(0, 400))
+        high = [1, 3, 120, 40_000][case % 4]  # the last is beyond 16-bit group numbers
+        groups = rng.integers(-1 if case % 5 == 0 else 0, high, n)
+        t = np.round(rng.normal(0, 1e4, n), int(rng.integers(-4, 2)))  # rounding makes ties
+        np.testing.assert_array_equal(order_within_groups(t, groups), np.lexsort((-t, groups)))

@@ -100,7 +100,7 @@ from sim.model.development import (
 )
 from sim.model.rng import Process, uniforms
 from sim.model.state_value import outlook as horizon_outlook
-from sim.model.targeting import water_fill_many
+from sim.model.targeting import order_within_groups, water_fill_many
 
 STRENGTH_GRID = 64  # points of G_i(E) on [0, 1]: numerical resolution of the interpolation only
 MIP_GAP = 1e-4  # relative gap of the policy's final yearly mixed-integer solve (auditors' solves: 1e-9)
@@ -315,7 +315,7 @@ def level_gain(G: np.ndarray, places: np.ndarray, owner: np.ndarray, need: np.nd
     before = _interp(G, places, 1 - np.exp(-other / scale))
     pos = need > 0
     t = scale * np.log(need[pos]) - other[pos]
-    order = np.lexsort((-t, owner[pos]))
+    order = order_within_groups(t, owner[pos])
     sorted_owner = owner[pos][order]
     bounds = np.searchsorted(sorted_owner, np.arange(n_units + 1))
     gain = level_gains(G, places[pos][order], t[order], other[pos][order], before[pos][order], bounds,

@@ -151,13 +151,25 @@ def _posterior_by_stratum(signal: np.ndarray, sigma: float, strata: np.ndarray) 
     return out
 
 
+def order_within_groups(t: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Positions sorted by group, and within a group by t from highest to lowest (ties in their
+    original order): exactly ``np.lexsort((-t, groups))``, as two stable sorts, the second a
+    radix sort of small group numbers — about twice as fast on a region's places, and every
+    water-filling of the allocator's curves starts with one."""
+    first = np.argsort(-t, kind="stable")
+    g = groups[first]
+    if g.size and 0 <= g.min() and g.max() < 2**15:
+        g = g.astype(np.int16)  # numpy sorts 16-bit integers stably by radix
+    return first[np.argsort(g, kind="stable")]
+
+
 def _fill_order(need: np.ndarray, base: np.ndarray, scale: float, groups: np.ndarray, pos: np.ndarray):
     """What water-filling needs that does not depend on the budgets: places of value sorted by
     t = scale ln m - b within their group, and the running sums that say how far down each
     group's list a budget reaches."""
     idx = np.flatnonzero(pos)
     t = scale * np.log(need[idx]) - base[idx]
-    order = np.lexsort((-t, groups[idx]))
+    order = order_within_groups(t, groups[idx])
     g, ts, where = groups[idx][order], t[order], idx[order]
     start = np.concatenate((np.zeros(1, np.int64), np.flatnonzero(np.diff(g)) + 1))
     length = np.diff(np.append(start, g.size))
@@ -199,7 +211,7 @@ def water_fill(need: np.ndarray, budget: np.ndarray, base_effort: np.ndarray | f
     pos = covered & (need > 0) & (budget[np.where(covered, groups, 0)] > 0)
     idx = np.flatnonzero(pos)
     t = scale * np.log(need[idx]) - base[idx]
-    order = np.lexsort((-t, groups[idx]))
+    order = order_within_groups(t, groups[idx])
     return fill_sorted(n, groups, budget, groups[idx][order], idx[order], t[order])
 
 

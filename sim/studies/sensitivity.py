@@ -472,7 +472,8 @@ def _markdown(summary: Mapping, ranking: pd.DataFrame, bands: pd.DataFrame) -> s
         "",
         f"At the defaults: {h['difference']:+,.0f} person-years (95% CI {h['ci_low']:+,.0f} to {h['ci_high']:+,.0f}, "
         f"{h['replicates']} replicates); x {1 / summary['budget_scale']:.1f} for all of Isan: about "
-        f"{h['difference_scaled_to_isan']:+,.0f}.",
+        f"{h['difference_scaled_to_isan']:+,.0f} (scaled linearly from three provinces: the size of the "
+        "screened difference, not the answer, which is `welfare-sim answer` on all of Isan, results/answer).",
         "",
         f"Morris: {summary['parameters_studied']} parameters (status assumed or fitted; "
         f"{summary['parameters_excluded']} candidates left out with a reason in bands.csv), "

@@ -148,8 +148,12 @@ def sobol_indices(
     y = np.asarray(y, dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # constant outputs: NaN indices below
-        si = sobol.analyze(
-            problem, y, calc_second_order=second_order, conf_level=conf_level, seed=seed
+        si = sobol.analyze(  # SALib tests `if seed:`, so a seed of 0 would leave the
+            problem,  # bootstrap intervals unseeded: shift it so every integer seeds them
+            y,
+            calc_second_order=second_order,
+            conf_level=conf_level,
+            seed=None if seed is None else int(seed) + 1,
         )
     rows = []
     for j, p in enumerate(parameters):

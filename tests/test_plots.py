@@ -431,3 +431,21 @@ def test_labels_in_both_languages():
     assert "sim/data/parameters.toml" in labels.source_caption("en", scenarios=["a"], replicates=3)
     with pytest.raises(SimError, match="unknown language"):
         labels.metric_name("members", "fr")
+
+
+def test_the_same_figure_is_saved_as_the_same_bytes(tmp_path):
+    """No date and fixed SVG ids: regenerating a committed figure changes its file only when
+    the figure changes (a regeneration's diff shows what moved, not noise)."""
+    import matplotlib.pyplot as plt
+
+    def draw():
+        fig, ax = plt.subplots()
+        ax.plot([0, 1, 2], [1, 3, 2])
+        ax.set_xlim(0, 2)  # a clip path: its SVG id was random
+        return fig
+
+    first = save_figure(draw(), tmp_path / "a")
+    second = save_figure(draw(), tmp_path / "b")
+    for one, two in zip(first, second, strict=True):
+        assert one.read_bytes() == two.read_bytes(), one.suffix
+    plt.close("all")

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -90,7 +91,9 @@ def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png", 
                 dpi: int = 150) -> list[Path]:
     """Write `fig` as PATH.png and PATH.svg (the suffix of `path`, if any, is replaced).
 
-    PNG for slides and the README, SVG for print and for editing labels by hand.
+    PNG for slides and the README, SVG for print and for editing labels by hand. Both are the
+    same bytes for the same figure (no date, fixed SVG ids), so regenerating a committed figure
+    changes its file only when the figure changes.
     """
     path = Path(path)
     stem = path.with_suffix("") if path.suffix.lower() in (".png", ".svg", ".pdf") else path
@@ -99,7 +102,11 @@ def save_figure(fig: Figure, path: str | Path, formats: Sequence[str] = ("png", 
         written = []
         for fmt in formats:
             target = stem.with_name(f"{stem.name}.{fmt}")
-            fig.savefig(target, dpi=dpi, facecolor="white")
+            if fmt == "svg":
+                with rc_context({"svg.hashsalt": "welfare-sim"}):
+                    fig.savefig(target, dpi=dpi, facecolor="white", metadata={"Date": None})
+            else:
+                fig.savefig(target, dpi=dpi, facecolor="white")
             written.append(target)
     except OSError as err:
         raise SimError(f"cannot write the figure: {err.strerror or err}", path=str(path)) from None

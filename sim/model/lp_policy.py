@@ -100,7 +100,7 @@ from sim.model.development import (
 )
 from sim.model.rng import Process, uniforms
 from sim.model.state_value import outlook as horizon_outlook
-from sim.model.targeting import order_within_groups, water_fill_many
+from sim.model.targeting import sorted_places, water_fill_many
 
 STRENGTH_GRID = 64  # points of G_i(E) on [0, 1]: numerical resolution of the interpolation only
 MIP_GAP = 1e-4  # relative gap of the policy's final yearly mixed-integer solve (auditors' solves: 1e-9)
@@ -224,21 +224,22 @@ def effort_by_level(ctx, money: np.ndarray, seen: dict[str, np.ndarray], eff: np
     money per unit row, placed as the engine places it (`development.spread_effort`, levels'
     posterior means `seen`). The mentors of a zone pool their effort over it; each one's part of
     the pooled placement is its share of the pool (`mentor_shares`)."""
+    placed = spread_effort(field_effort(ctx, money, eff), ctx.units, seen, ctx.params)
+    return {lv: placed[lv] for lv in (*SPREAD_LEVELS, "mentor")}
+
+
+def field_effort(ctx, money: np.ndarray, eff: np.ndarray) -> np.ndarray:
+    """Effort per unit row: its money above overhead, up to its cap, times its efficiency."""
     table = ctx.units.table
     over = table["overhead_thb"].to_numpy(float)
     cap_above = table["cap_thb"].to_numpy(float) - over
-    effort = np.clip(money - over, 0.0, cap_above) * eff
-    placed = spread_effort(effort, ctx.units, seen, ctx.params)
-    return {lv: placed[lv] for lv in (*SPREAD_LEVELS, "mentor")}
+    return np.clip(money - over, 0.0, cap_above) * eff
 
 
 def mentor_shares(ctx, money: np.ndarray, eff: np.ndarray) -> np.ndarray:
     """Per mentor row (in `units.rows("mentor")` order): its share of its zone's pooled mentor effort."""
     units = ctx.units
-    mentors = units.rows("mentor")
-    over = units.table["overhead_thb"].to_numpy(float)[mentors]
-    cap_above = units.table["cap_thb"].to_numpy(float)[mentors] - over
-    effort = np.clip(money[mentors] - over, 0.0, cap_above) * eff[mentors]
+    effort = field_effort(ctx, money, eff)[units.rows("mentor")]
     pooled = np.bincount(units.mentor_zone, weights=effort, minlength=units.zone_rows.size)[units.mentor_zone]
     return np.where(pooled > 0, effort / np.where(pooled > 0, pooled, 1.0), 0.0)
 
@@ -314,11 +315,9 @@ def level_gain(G: np.ndarray, places: np.ndarray, owner: np.ndarray, need: np.nd
     n_units = budgets.shape[0]
     before = _interp(G, places, 1 - np.exp(-other / scale))
     pos = need > 0
-    t = scale * np.log(need[pos]) - other[pos]
-    order = order_within_groups(t, owner[pos])
-    sorted_owner = owner[pos][order]
+    sorted_owner, where, t = sorted_places(need, other, scale, owner, pos)
     bounds = np.searchsorted(sorted_owner, np.arange(n_units + 1))
-    gain = level_gains(G, places[pos][order], t[order], other[pos][order], before[pos][order], bounds,
+    gain = level_gains(G, places[where], t, other[where], before[where], bounds,
                        np.ascontiguousarray(budgets, float), float(scale))
     flat = (np.bincount(owner, minlength=n_units) > 0) & (np.bincount(owner[pos], minlength=n_units) == 0)
     for u in np.flatnonzero(flat):  # no place of value: effort spread evenly over the unit's places
@@ -477,11 +476,6 @@ def last_funded_zones(ctx) -> np.ndarray:
     return np.asarray(ctx.dev.zone_years_funded) > 0
 
 
-def trainer_targets(ctx) -> tuple[np.ndarray, np.ndarray]:
-    """(rows of the units that train zones, targets[trainer, zone]) (`Units.trainer_targets`)."""
-    return ctx.units.trainer_targets()
-
-
 def zone_training(ctx, money: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per zone, if it is funded at `money`: (capacity-building THB it receives, THB of its
     trainers' money whose effort its training takes, THB of trainers' money whose effort
@@ -508,7 +502,7 @@ def zone_training(ctx, money: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     above = np.clip(money - over, 0.0, table["cap_thb"].to_numpy(float) - over)
     effort = above * unit_efficiency(units, ctx.dev, p)
     funded = funded_zones_of(ctx, money)
-    rows, targets = trainer_targets(ctx)
+    rows, targets = ctx.units.trainer_targets()
     for i, r in enumerate(rows):
         n = targets[i] & funded
         count = n.sum() + (~funded).astype(float)  # this zone among the funded ones

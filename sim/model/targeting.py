@@ -163,14 +163,20 @@ def order_within_groups(t: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return first[np.argsort(g, kind="stable")]
 
 
+def sorted_places(need: np.ndarray, base: np.ndarray, scale: float, groups: np.ndarray, pos: np.ndarray):
+    """(groups, positions, t) of the places `pos`, sorted by group and within it by
+    t = scale ln m - b from the highest: the order every water-filling walks down."""
+    idx = np.flatnonzero(pos)
+    t = scale * np.log(need[idx]) - base[idx]
+    order = order_within_groups(t, groups[idx])
+    return groups[idx][order], idx[order], t[order]
+
+
 def _fill_order(need: np.ndarray, base: np.ndarray, scale: float, groups: np.ndarray, pos: np.ndarray):
     """What water-filling needs that does not depend on the budgets: places of value sorted by
     t = scale ln m - b within their group, and the running sums that say how far down each
     group's list a budget reaches."""
-    idx = np.flatnonzero(pos)
-    t = scale * np.log(need[idx]) - base[idx]
-    order = order_within_groups(t, groups[idx])
-    g, ts, where = groups[idx][order], t[order], idx[order]
+    g, where, ts = sorted_places(need, base, scale, groups, pos)
     start = np.concatenate((np.zeros(1, np.int64), np.flatnonzero(np.diff(g)) + 1))
     length = np.diff(np.append(start, g.size))
     first = np.repeat(start, length)
@@ -209,10 +215,7 @@ def water_fill(need: np.ndarray, budget: np.ndarray, base_effort: np.ndarray | f
         return np.zeros(n)
     base = np.broadcast_to(np.asarray(base_effort, float), (n,))
     pos = covered & (need > 0) & (budget[np.where(covered, groups, 0)] > 0)
-    idx = np.flatnonzero(pos)
-    t = scale * np.log(need[idx]) - base[idx]
-    order = order_within_groups(t, groups[idx])
-    return fill_sorted(n, groups, budget, groups[idx][order], idx[order], t[order])
+    return fill_sorted(n, groups, budget, *sorted_places(need, base, scale, groups, pos))
 
 
 def water_fill_numpy(need: np.ndarray, budget: np.ndarray, base_effort: np.ndarray | float, scale: float,
